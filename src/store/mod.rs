@@ -1,0 +1,77 @@
+//! The repository layer: the store is the truth about connections, their login archives and their
+//! events. Two backends implement the same traits and pass the same contract suite
+//! (`tests/store_contract.rs`): MongoDB in production, SQLite when no `MONGO_URI` is set.
+
+mod types;
+
+pub use types::*;
+
+use async_trait::async_trait;
+
+/// What can go wrong in a store, small enough for handlers to map once (see `error.rs`).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The backend cannot be reached right now; callers answer 503 and retry later.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Stored bytes failed their checksum or could not be decoded.
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+    #[error("store error: {0}")]
+    Other(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Connection records (one per linked or linking WhatsApp account).
+#[async_trait]
+pub trait ConnectionRepo: Send + Sync {
+    /// Inserts a new record; `Conflict` if the id exists.
+    async fn insert_connection(&self, conn: &Connection) -> StoreResult<()>;
+    async fn get_connection(&self, id: &str) -> StoreResult<Option<Connection>>;
+    /// Records ordered by `created_at`; archived ones only when `include_archived`.
+    async fn list_connections(&self, include_archived: bool) -> StoreResult<Vec<Connection>>;
+    /// Non-archived records in one status (boot-time restore, limits).
+    async fn connections_with_status(&self, status: ConnectionStatus)
+        -> StoreResult<Vec<Connection>>;
+    /// Applies the patch atomically, bumps `updated_at`, returns the new record; `NotFound` if absent.
+    async fn update_connection(&self, id: &str, patch: ConnectionPatch) -> StoreResult<Connection>;
+    /// Cheap reachability check for `/ready`.
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// Login archives: one compressed copy of a connection's Chromium profile essentials.
+#[async_trait]
+pub trait ArchiveRepo: Send + Sync {
+    /// Stores the new archive, points the connection's `session_data` at it, then drops the older
+    /// copy, so a crash at any step leaves a usable archive behind.
+    async fn save_archive(&self, connection_id: &str, bytes: &[u8]) -> StoreResult<ArchiveInfo>;
+    /// The current archive, checksum verified (`Corrupt` on mismatch).
+    async fn load_archive(&self, connection_id: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Deletes the archive and clears `session_data`; succeeds when there is none.
+    async fn delete_archive(&self, connection_id: &str) -> StoreResult<()>;
+}
+
+/// Every event the gateway emits, written before it is delivered anywhere (the outbox).
+#[async_trait]
+pub trait EventRepo: Send + Sync {
+    /// Appends an event; `Conflict` if its id exists.
+    async fn append_event(&self, event: &StoredEvent) -> StoreResult<()>;
+    /// Events in id order (ids are UUIDv7, so time order), optionally for one connection and
+    /// strictly after `after_id`, at most `limit`.
+    async fn list_events(
+        &self,
+        connection_id: Option<&str>,
+        after_id: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredEvent>>;
+}
+
+/// The whole store as the app holds it: `Arc<dyn Store>`.
+pub trait Store: ConnectionRepo + ArchiveRepo + EventRepo {}
+
+impl<T: ConnectionRepo + ArchiveRepo + EventRepo> Store for T {}
