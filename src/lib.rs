@@ -1,3 +1,95 @@
-//! wa-gateway: a self-hosted, multi-session WhatsApp REST gateway.
+//! wa-gateway: a self-hosted, multi-session WhatsApp REST gateway. `App::build` assembles the
+//! whole service from a [`Config`]; `main` and the tests share it.
 
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod qr;
+pub mod session;
 pub mod store;
+pub mod telemetry;
+pub mod whatsapp;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+use events::EventBus;
+use session::{SessionManager, SessionsDeps};
+use store::Store;
+
+/// The assembled service.
+pub struct App {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<EventBus>,
+    pub manager: Arc<SessionManager>,
+    router: Router,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("store: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("listener: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl App {
+    /// Validates the configuration, opens the store and wires the session manager and routes.
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        config.validate()?;
+        let config = Arc::new(config);
+        let store = store::open(&store_settings(&config)).await?;
+        let bus = Arc::new(EventBus::new(store.clone()));
+        let manager = Arc::new(SessionManager::new(SessionsDeps {
+            config: config.clone(),
+            store: store.clone(),
+            bus: bus.clone(),
+        }));
+        let router = http::router(http::AppState {
+            config: config.clone(),
+            store: store.clone(),
+            manager: manager.clone(),
+            bus: bus.clone(),
+        });
+        Ok(Self {
+            config,
+            store,
+            bus,
+            manager,
+            router,
+        })
+    }
+
+    /// Serves on `listener` until `shutdown` resolves, then closes every browser and waits for it.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, "wa-gateway listening");
+        let served = axum::serve(listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        tracing::info!("closing every browser");
+        self.manager.shutdown().await;
+        served
+    }
+}
+
+fn store_settings(config: &Config) -> store::StoreSettings {
+    store::StoreSettings {
+        mongo_uri: config.mongo_uri.as_ref().map(|s| s.expose().to_owned()),
+        mongo_db: config.mongo_db.clone(),
+        data_dir: config.data_dir.clone(),
+    }
+}

@@ -1,0 +1,209 @@
+//! Every setting in one typed struct, read once from the environment (and `.env`), validated at start.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Where Chromium usually lives; the real binary first because Debian's `/usr/bin/chromium` is a
+/// shell wrapper that adds flags of its own.
+const CHROME_CANDIDATES: &[&str] = &[
+    "/usr/lib/chromium/chromium",
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+    "/usr/bin/google-chrome-stable",
+    "/opt/google/chrome/chrome",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A value that must never reach a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: IpAddr,
+    pub port: u16,
+    /// Per-connection Chromium profiles; a cache that the store can always rebuild.
+    pub session_dir: PathBuf,
+    /// Embedded store location when `mongo_uri` is unset.
+    pub data_dir: PathBuf,
+    pub mongo_uri: Option<Secret>,
+    pub mongo_db: Option<String>,
+    pub wa_web_url: String,
+    pub chrome_path: PathBuf,
+    pub max_sessions: usize,
+    /// QR codes shown to one pending connection before it ends with `QR_TIMEOUT`.
+    pub qr_max_retries: u32,
+    /// How long `add-number` waits for the first QR code.
+    pub qr_wait_timeout: Duration,
+    /// How long a send waits for a linked connection whose browser is (re)starting.
+    pub send_ready_timeout: Duration,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {problem}")]
+    Invalid { name: &'static str, problem: String },
+    #[error("Chromium not found: set CHROME_PATH or install Debian's `chromium` package (looked in {0})")]
+    ChromeNotFound(String),
+    #[error("SESSION_DIR {path} is not writable: {cause}")]
+    SessionDirNotWritable { path: String, cause: String },
+}
+
+impl Config {
+    /// Reads the process environment (after `.env`, which `main` loads).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_map(&std::env::vars().collect())
+    }
+
+    /// Reads settings from `vars`, applying the documented defaults; does not touch the disk.
+    pub fn from_map(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| vars.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let chrome_path = match get("CHROME_PATH") {
+            Some(p) => PathBuf::from(p),
+            None => detect_chrome()?,
+        };
+        Ok(Self {
+            host: parse(get("HOST"), "HOST", IpAddr::from([127, 0, 0, 1]))?,
+            port: parse(get("PORT"), "PORT", 5000)?,
+            session_dir: PathBuf::from(get("SESSION_DIR").unwrap_or("./sessions")),
+            data_dir: PathBuf::from(get("DATA_DIR").unwrap_or("./data")),
+            mongo_uri: get("MONGO_URI").map(|s| Secret(s.to_owned())),
+            mongo_db: get("MONGO_DB").map(str::to_owned),
+            wa_web_url: get("WA_WEB_URL")
+                .unwrap_or("https://web.whatsapp.com/")
+                .to_owned(),
+            chrome_path,
+            max_sessions: parse(get("MAX_SESSIONS"), "MAX_SESSIONS", 50)?,
+            qr_max_retries: parse(get("QR_MAX_RETRIES"), "QR_MAX_RETRIES", 10)?,
+            qr_wait_timeout: secs(get("QR_WAIT_TIMEOUT_SECS"), "QR_WAIT_TIMEOUT_SECS", 45)?,
+            send_ready_timeout: secs(get("SEND_READY_TIMEOUT_SECS"), "SEND_READY_TIMEOUT_SECS", 60)?,
+            log_format: match get("LOG_FORMAT").unwrap_or("text") {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(ConfigError::Invalid {
+                        name: "LOG_FORMAT",
+                        problem: format!("'{other}' is not text or json"),
+                    })
+                }
+            },
+        })
+    }
+
+    /// Checks what can only be checked on this machine: the browser exists, the session folder is
+    /// writable. Creates `session_dir` if needed.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !is_executable(&self.chrome_path) {
+            return Err(ConfigError::ChromeNotFound(
+                self.chrome_path.display().to_string(),
+            ));
+        }
+        let not_writable = |cause: std::io::Error| ConfigError::SessionDirNotWritable {
+            path: self.session_dir.display().to_string(),
+            cause: cause.to_string(),
+        };
+        std::fs::create_dir_all(&self.session_dir).map_err(not_writable)?;
+        let probe = self.session_dir.join(".write-test");
+        std::fs::write(&probe, b"ok").map_err(not_writable)?;
+        std::fs::remove_file(probe).map_err(not_writable)
+    }
+}
+
+fn detect_chrome() -> Result<PathBuf, ConfigError> {
+    CHROME_CANDIDATES
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| is_executable(p))
+        .ok_or_else(|| ConfigError::ChromeNotFound(CHROME_CANDIDATES.join(", ")))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+fn parse<T: FromStr>(raw: Option<&str>, name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    raw.map_or(Ok(default), |v| {
+        v.parse().map_err(|e| ConfigError::Invalid {
+            name,
+            problem: format!("'{v}': {e}"),
+        })
+    })
+}
+
+fn secs(raw: Option<&str>, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+    parse(raw, name, default).map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        map.entry("CHROME_PATH".into()).or_insert("/bin/sh".into());
+        map
+    }
+
+    #[test]
+    fn defaults_match_the_documentation() {
+        let c = Config::from_map(&vars(&[])).unwrap();
+        assert_eq!(c.port, 5000);
+        assert_eq!(c.session_dir, PathBuf::from("./sessions"));
+        assert_eq!(c.wa_web_url, "https://web.whatsapp.com/");
+        assert!(c.mongo_uri.is_none());
+        assert_eq!(c.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = Config::from_map(&vars(&[("PORT", "http")])).unwrap_err();
+        assert!(err.to_string().starts_with("PORT:"), "{err}");
+        let err = Config::from_map(&vars(&[("LOG_FORMAT", "xml")])).unwrap_err();
+        assert!(err.to_string().contains("LOG_FORMAT"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let c = Config::from_map(&vars(&[("MONGO_URI", "mongodb://u:hunter2@h/db")])).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_missing_browser_is_reported_clearly() {
+        let c = Config::from_map(&vars(&[("CHROME_PATH", "/nonexistent/chrome")])).unwrap();
+        let err = c.validate().unwrap_err();
+        assert!(err.to_string().contains("Chromium not found"), "{err}");
+    }
+}

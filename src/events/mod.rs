@@ -1,0 +1,52 @@
+//! The event path's first two steps: persist (the outbox) then fan out on a broadcast bus.
+//! Webhooks and live streams subscribe to the bus and read the outbox to catch up.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use serde_json::Value;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::store::{Store, StoreResult, StoredEvent};
+
+/// A subscriber that falls this far behind is told it lagged and must catch up from the outbox.
+const BUS_CAPACITY: usize = 1024;
+
+pub struct EventBus {
+    store: Arc<dyn Store>,
+    tx: broadcast::Sender<Arc<StoredEvent>>,
+}
+
+impl EventBus {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        let (tx, _) = broadcast::channel(BUS_CAPACITY);
+        Self { store, tx }
+    }
+
+    /// Writes the event to the store, then publishes it. An event the store refused is not
+    /// published: a consumer must never see what a restart would forget.
+    pub async fn emit(
+        &self,
+        connection_id: &str,
+        event: &str,
+        data: Value,
+    ) -> StoreResult<Arc<StoredEvent>> {
+        let stored = Arc::new(StoredEvent {
+            id: Uuid::now_v7().to_string(),
+            event: event.to_owned(),
+            connection_id: connection_id.to_owned(),
+            timestamp: Utc::now(),
+            data,
+        });
+        self.store.append_event(&stored).await?;
+        tracing::debug!(connection_id, event, id = %stored.id, "event");
+        // No subscribers is not an error: the outbox holds the event.
+        let _ = self.tx.send(stored.clone());
+        Ok(stored)
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
+        self.tx.subscribe()
+    }
+}

@@ -1,0 +1,105 @@
+//! The HTTP surface: every route in one place, shared state, and the error mapping for the
+//! session layer.
+
+mod connections;
+mod health;
+mod json;
+mod messages;
+mod query;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::error::{ApiError, ErrorCode};
+use crate::events::EventBus;
+use crate::session::{ManagerError, SendError, SessionManager};
+use crate::store::Store;
+
+/// Large enough for the longest WhatsApp text in any script (4 bytes a character), small enough
+/// that nobody streams a file into a JSON field.
+pub const BODY_LIMIT_BYTES: usize = 512 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub manager: Arc<SessionManager>,
+    pub bus: Arc<EventBus>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let wa = Router::new()
+        .route("/add-number", post(connections::add_number))
+        .route("/connections", get(connections::list))
+        .route("/connections/{id}", get(connections::get))
+        .route("/connections/{id}/qr", get(connections::qr_code))
+        .route("/disconnect/{id}", post(connections::disconnect))
+        .route("/send/{id}", post(messages::send));
+    Router::new()
+        .nest("/wa", wa)
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default();
+            tracing::info_span!("http", method = %req.method(), route)
+        }))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::InvalidRequest,
+        "No such route",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::InvalidRequest,
+        "Method not allowed on this route",
+    )
+}
+
+impl From<ManagerError> for ApiError {
+    fn from(err: ManagerError) -> Self {
+        match err {
+            ManagerError::NotFound(id) => Self::session_not_found(&id),
+            ManagerError::LimitReached(_) => {
+                Self::new(StatusCode::CONFLICT, ErrorCode::LimitReached, err.to_string())
+            }
+            ManagerError::NoQr(_) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::ServerError,
+                err.to_string(),
+            ),
+            ManagerError::Send(e) => e.into(),
+            ManagerError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<SendError> for ApiError {
+    fn from(err: SendError) -> Self {
+        let status = match err {
+            SendError::NotReady(_) => return Self::not_ready(err.to_string()),
+            SendError::NotOnWhatsapp => StatusCode::UNPROCESSABLE_ENTITY,
+            SendError::Refused(_) | SendError::Failed(_) => StatusCode::BAD_GATEWAY,
+        };
+        Self::new(status, ErrorCode::MessageFailed, err.to_string())
+    }
+}

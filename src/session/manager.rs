@@ -1,0 +1,206 @@
+//! The registry of running sessions and the only door HTTP handlers use to reach them.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use super::session::{Deps, Mode, Phase, SendError, Sent, Session, SessionHandle};
+use crate::domain::ChatId;
+use crate::store::{Connection, ConnectionPatch, ConnectionStatus, StatusChange, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManagerError {
+    #[error("no connection with id {0}")]
+    NotFound(String),
+    #[error("the limit of {0} active connections is reached")]
+    LimitReached(usize),
+    #[error("WhatsApp Web did not show a QR code: {0}")]
+    NoQr(String),
+    #[error(transparent)]
+    Send(#[from] SendError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+struct Entry {
+    handle: SessionHandle,
+    task: JoinHandle<()>,
+}
+
+pub struct SessionManager {
+    deps: Deps,
+    sessions: Mutex<HashMap<String, Entry>>,
+}
+
+impl SessionManager {
+    pub fn new(deps: Deps) -> Self {
+        Self {
+            deps,
+            sessions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Starts a new connection and waits for its first QR code.
+    pub async fn create(&self) -> Result<(Connection, Option<String>), ManagerError> {
+        let id = Uuid::new_v4().to_string();
+        let handle = {
+            let mut sessions = self.sessions.lock().await;
+            let active = sessions.values().filter(|e| !e.handle.is_ended()).count();
+            let max = self.deps.config.max_sessions;
+            if active >= max {
+                return Err(ManagerError::LimitReached(max));
+            }
+            let record = Connection::new_pending(&id, Utc::now());
+            self.deps.store.insert_connection(&record).await?;
+            self.spawn_locked(&mut sessions, &id, Mode::New)
+        };
+        let phase = handle
+            .wait_for(self.deps.config.qr_wait_timeout, |p| {
+                matches!(
+                    p,
+                    Phase::AwaitingScan { .. } | Phase::Ready | Phase::Ended { .. }
+                )
+            })
+            .await;
+        let qr = match phase {
+            Phase::AwaitingScan { qr } => Some(qr),
+            Phase::Ready => None,
+            Phase::Ended { reason } => return Err(ManagerError::NoQr(reason)),
+            _ => {
+                handle.disconnect().await;
+                return Err(ManagerError::NoQr("timed out".into()));
+            }
+        };
+        let record = self.get(&id).await?;
+        Ok((record, qr))
+    }
+
+    fn spawn_locked(
+        &self,
+        sessions: &mut HashMap<String, Entry>,
+        id: &str,
+        mode: Mode,
+    ) -> SessionHandle {
+        let (handle, task) = Session::spawn(self.deps.clone(), id.to_owned(), mode);
+        sessions.insert(
+            id.to_owned(),
+            Entry {
+                handle: handle.clone(),
+                task,
+            },
+        );
+        handle
+    }
+
+    /// The stored record; archived ones too.
+    pub async fn get(&self, id: &str) -> Result<Connection, ManagerError> {
+        self.deps
+            .store
+            .get_connection(id)
+            .await?
+            .ok_or_else(|| ManagerError::NotFound(id.to_owned()))
+    }
+
+    /// The QR string a pending connection shows right now.
+    pub async fn current_qr(&self, id: &str) -> Option<String> {
+        let sessions = self.sessions.lock().await;
+        match sessions.get(id)?.handle.live().phase {
+            Phase::AwaitingScan { qr } => Some(qr),
+            _ => None,
+        }
+    }
+
+    /// The PID of the connection's browser, if one runs (tests and stats use it).
+    pub async fn browser_pid(&self, id: &str) -> Option<u32> {
+        let sessions = self.sessions.lock().await;
+        sessions.get(id)?.handle.live().pid
+    }
+
+    /// Sends through the connection, reviving its session first if it is linked but not running.
+    pub async fn send(&self, id: &str, to: ChatId, body: String) -> Result<Sent, ManagerError> {
+        let record = self.get(id).await?;
+        if record.archived {
+            return Err(ManagerError::NotFound(id.to_owned()));
+        }
+        let handle = self.running_or_revived(&record).await;
+        match handle {
+            Some(h) => Ok(h.send(to, body).await?),
+            None => Err(SendError::NotReady(not_ready_reason(&record)).into()),
+        }
+    }
+
+    async fn running_or_revived(&self, record: &Connection) -> Option<SessionHandle> {
+        let mut sessions = self.sessions.lock().await;
+        let id = &record.connection_id;
+        if let Some(entry) = sessions.get(id) {
+            if !entry.handle.is_ended() {
+                return Some(entry.handle.clone());
+            }
+        }
+        if record.status != ConnectionStatus::Connected {
+            return None;
+        }
+        tracing::info!(connection_id = %id, "reviving a linked connection for a send");
+        Some(self.spawn_locked(&mut sessions, id, Mode::Restore))
+    }
+
+    /// Logs out, closes the browser and archives the record. Idempotent.
+    pub async fn disconnect(&self, id: &str) -> Result<(), ManagerError> {
+        let record = self.get(id).await?;
+        let entry = self.sessions.lock().await.remove(id);
+        if let Some(entry) = entry {
+            entry.handle.disconnect().await;
+            let _ = entry.task.await;
+        }
+        let status = match record.status {
+            ConnectionStatus::Disconnected => None,
+            _ => Some(StatusChange {
+                status: ConnectionStatus::Disconnected,
+                reason: Some("API_DISCONNECT".into()),
+            }),
+        };
+        self.deps
+            .store
+            .update_connection(
+                id,
+                ConnectionPatch {
+                    status,
+                    archived: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        self.deps.store.delete_archive(id).await?;
+        Ok(())
+    }
+
+    /// Closes every browser and waits for each; records keep their status for the next start.
+    pub async fn shutdown(&self) {
+        let entries: Vec<Entry> = self.sessions.lock().await.drain().map(|(_, e)| e).collect();
+        let closing = entries.into_iter().map(|e| async move {
+            e.handle.shutdown().await;
+            let _ = e.task.await;
+        });
+        futures::future::join_all(closing).await;
+    }
+}
+
+fn not_ready_reason(record: &Connection) -> String {
+    match (&record.status, &record.reason) {
+        (ConnectionStatus::Disconnected, Some(reason)) => {
+            format!("the connection is disconnected ({reason})")
+        }
+        (ConnectionStatus::Disconnected, None) => "the connection is disconnected".into(),
+        _ => "WhatsApp is not linked yet: scan the QR code first".into(),
+    }
+}
+
+impl std::fmt::Debug for SessionManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionManager").finish_non_exhaustive()
+    }
+}
+

@@ -1,0 +1,9 @@
+//! The session layer: one task per connection owns its browser and state; the manager keeps the
+//! registry and is the only way in for HTTP handlers.
+
+mod manager;
+mod payload;
+mod session;
+
+pub use manager::{ManagerError, SessionManager};
+pub use session::{Deps as SessionsDeps, Phase, SendError, Sent};

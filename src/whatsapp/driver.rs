@@ -1,0 +1,306 @@
+//! The driver: one Chromium page running WhatsApp Web with `driver.js` injected. It turns binding
+//! calls into typed [`PageEvent`]s and runs commands (send, logout) with a timeout on every call.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chromiumoxide::cdp::browser_protocol::emulation::SetUserAgentOverrideParams;
+use chromiumoxide::cdp::browser_protocol::page::AddScriptToEvaluateOnNewDocumentParams;
+use chromiumoxide::cdp::browser_protocol::target::{CloseTargetParams, EventTargetCrashed};
+use chromiumoxide::cdp::js_protocol::runtime::{AddBindingParams, EventBindingCalled};
+use chromiumoxide::Page;
+use futures::StreamExt;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::browser::BrowserProcess;
+use super::events::PageEvent;
+
+const DRIVER_JS: &str = include_str!("driver.js");
+const BINDING: &str = "__waGatewayEmit";
+/// Every CDP call gets its own deadline: a crashed page would otherwise hang a call for 30 s.
+const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+const NAVIGATE_TIMEOUT: Duration = Duration::from_secs(60);
+/// A send awaits WhatsApp's server ack inside the page for up to 20 s (see driver.js).
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the driver reports to its session, tagged with the browser generation that produced it so
+/// that a late signal from a replaced browser is recognised and ignored.
+#[derive(Debug)]
+pub struct Signal {
+    pub generation: u64,
+    pub kind: SignalKind,
+}
+
+#[derive(Debug)]
+pub enum SignalKind {
+    Page(PageEvent),
+    /// The renderer crashed; the browser lives and the page can be reloaded.
+    Crashed,
+    /// The browser process is gone.
+    BrowserGone,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("browser: {0}")]
+    Browser(#[from] chromiumoxide::error::CdpError),
+    #[error("timed out: {0}")]
+    Timeout(&'static str),
+    #[error("the page is not ready for commands")]
+    NotReady,
+    #[error("unexpected reply from the page: {0}")]
+    BadReply(String),
+}
+
+/// Where and how to start a connection's browser.
+#[derive(Debug, Clone)]
+pub struct LaunchSpec {
+    pub chrome_path: PathBuf,
+    pub profile_dir: PathBuf,
+    pub url: String,
+}
+
+/// The result of a send as the page reports it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SendReply {
+    pub ok: bool,
+    pub id: Option<String>,
+    pub t: Option<i64>,
+    pub ack: Option<i64>,
+    pub code: Option<String>,
+    pub detail: Option<String>,
+}
+
+pub struct Driver {
+    process: BrowserProcess,
+    page: Page,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Driver {
+    /// Launches the browser, wires the binding and the script, and opens WhatsApp Web.
+    pub async fn start(
+        spec: &LaunchSpec,
+        generation: u64,
+        signals: mpsc::Sender<Signal>,
+    ) -> Result<Self, DriverError> {
+        let (gone_tx, gone_rx) = mpsc::channel(1);
+        let process = BrowserProcess::launch(&spec.chrome_path, &spec.profile_dir, gone_tx).await?;
+        let mut driver = Self {
+            page: match open_page(&process).await {
+                Ok(page) => page,
+                Err(e) => {
+                    process.close().await;
+                    return Err(e);
+                }
+            },
+            process,
+            tasks: Vec::new(),
+        };
+        if let Err(e) = driver.wire(spec, generation, signals, gone_rx).await {
+            driver.close().await;
+            return Err(e);
+        }
+        Ok(driver)
+    }
+
+    async fn wire(
+        &mut self,
+        spec: &LaunchSpec,
+        generation: u64,
+        signals: mpsc::Sender<Signal>,
+        gone_rx: mpsc::Receiver<()>,
+    ) -> Result<(), DriverError> {
+        // Order matters: listen first, then add the binding, then the script, then navigate.
+        let bindings = self.page.event_listener::<EventBindingCalled>().await?;
+        let crashes = self
+            .process
+            .browser
+            .event_listener::<EventTargetCrashed>()
+            .await?;
+        self.tasks.push(tokio::spawn(forward_bindings(
+            bindings,
+            generation,
+            signals.clone(),
+        )));
+        self.tasks.push(tokio::spawn(forward_crashes(
+            crashes,
+            generation,
+            signals.clone(),
+        )));
+        self.tasks.push(tokio::spawn(forward_gone(gone_rx, generation, signals)));
+        timed(self.page.execute(AddBindingParams::new(BINDING)), "addBinding").await?;
+        let ua = desktop_user_agent(&self.process).await?;
+        timed(
+            self.page.execute(SetUserAgentOverrideParams::new(ua)),
+            "setUserAgent",
+        )
+        .await?;
+        timed(
+            self.page
+                .execute(AddScriptToEvaluateOnNewDocumentParams::new(DRIVER_JS)),
+            "addScript",
+        )
+        .await?;
+        tokio::time::timeout(NAVIGATE_TIMEOUT, self.page.goto(spec.url.as_str()))
+            .await
+            .map_err(|_| DriverError::Timeout("navigate"))??;
+        close_other_tabs(&self.process, &self.page).await;
+        Ok(())
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
+
+    /// Sends a text through WhatsApp Web; `to` is a serialized chat id.
+    pub async fn send_text(&self, to: &str, body: &str) -> Result<SendReply, DriverError> {
+        let expr = format!(
+            "window.__waGateway ? window.__waGateway.send({}, {}) : null",
+            js_string(to),
+            js_string(body)
+        );
+        let value: Option<SendReply> = self.eval(&expr, SEND_TIMEOUT, "send").await?;
+        value.ok_or(DriverError::NotReady)
+    }
+
+    /// Logs the linked device out of WhatsApp (the phone sees it disappear).
+    pub async fn logout(&self) -> Result<(), DriverError> {
+        let expr = "window.__waGateway ? window.__waGateway.logout() : null";
+        let done: Option<bool> = self.eval(expr, CALL_TIMEOUT, "logout").await?;
+        done.map(|_| ()).ok_or(DriverError::NotReady)
+    }
+
+    /// Reloads after a renderer crash; the binding and the script survive.
+    pub async fn reload(&self) -> Result<(), DriverError> {
+        tokio::time::timeout(NAVIGATE_TIMEOUT, self.page.reload())
+            .await
+            .map_err(|_| DriverError::Timeout("reload"))??;
+        Ok(())
+    }
+
+    async fn eval<T: serde::de::DeserializeOwned>(
+        &self,
+        expr: &str,
+        limit: Duration,
+        what: &'static str,
+    ) -> Result<T, DriverError> {
+        let result = tokio::time::timeout(limit, self.page.evaluate(expr))
+            .await
+            .map_err(|_| DriverError::Timeout(what))??;
+        result
+            .into_value()
+            .map_err(|e| DriverError::BadReply(e.to_string()))
+    }
+
+    /// Closes the browser and waits for it; no process outlives this call.
+    pub async fn close(self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        self.process.close().await;
+    }
+}
+
+async fn open_page(process: &BrowserProcess) -> Result<Page, DriverError> {
+    Ok(timed(process.browser.new_page("about:blank"), "newPage").await?)
+}
+
+/// The default user agent says `HeadlessChrome`, which WhatsApp Web refuses; keep the real version.
+async fn desktop_user_agent(process: &BrowserProcess) -> Result<String, DriverError> {
+    let version = timed(process.browser.version(), "version").await?;
+    Ok(version.user_agent.replace("HeadlessChrome", "Chrome"))
+}
+
+/// Headless Chromium opens a new-tab page of its own shortly after launch: one renderer we never use.
+async fn close_other_tabs(process: &BrowserProcess, ours: &Page) {
+    let Ok(Ok(targets)) = tokio::time::timeout(
+        CALL_TIMEOUT,
+        process
+            .browser
+            .execute(chromiumoxide::cdp::browser_protocol::target::GetTargetsParams::default()),
+    )
+    .await
+    else {
+        return;
+    };
+    for t in &targets.result.target_infos {
+        if t.r#type == "page" && &t.target_id != ours.target_id() {
+            let _ = timed(
+                process
+                    .browser
+                    .execute(CloseTargetParams::new(t.target_id.clone())),
+                "closeTarget",
+            )
+            .await;
+        }
+    }
+}
+
+async fn timed<T>(
+    fut: impl std::future::Future<Output = Result<T, chromiumoxide::error::CdpError>>,
+    what: &'static str,
+) -> Result<T, DriverError> {
+    tokio::time::timeout(CALL_TIMEOUT, fut)
+        .await
+        .map_err(|_| DriverError::Timeout(what))?
+        .map_err(DriverError::from)
+}
+
+async fn forward_bindings(
+    mut stream: chromiumoxide::listeners::EventStream<EventBindingCalled>,
+    generation: u64,
+    signals: mpsc::Sender<Signal>,
+) {
+    while let Some(ev) = stream.next().await {
+        if ev.name != BINDING {
+            continue;
+        }
+        match serde_json::from_str::<PageEvent>(&ev.payload) {
+            Ok(event) => {
+                let signal = Signal {
+                    generation,
+                    kind: SignalKind::Page(event),
+                };
+                if signals.send(signal).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "unreadable event from the page"),
+        }
+    }
+}
+
+async fn forward_crashes(
+    mut stream: chromiumoxide::listeners::EventStream<EventTargetCrashed>,
+    generation: u64,
+    signals: mpsc::Sender<Signal>,
+) {
+    while stream.next().await.is_some() {
+        let signal = Signal {
+            generation,
+            kind: SignalKind::Crashed,
+        };
+        if signals.send(signal).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn forward_gone(mut gone: mpsc::Receiver<()>, generation: u64, signals: mpsc::Sender<Signal>) {
+    if gone.recv().await.is_some() {
+        let _ = signals
+            .send(Signal {
+                generation,
+                kind: SignalKind::BrowserGone,
+            })
+            .await;
+    }
+}
+
+/// A JSON string literal is a valid JavaScript string literal.
+fn js_string(s: &str) -> String {
+    serde_json::Value::String(s.to_owned()).to_string()
+}

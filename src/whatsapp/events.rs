@@ -1,0 +1,113 @@
+//! Typed events reported by the injected driver through the CDP binding.
+
+use serde::{Deserialize, Serialize};
+
+/// One JSON object per binding call, tagged by `type` (see `driver.js`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PageEvent {
+    /// The module system is usable (`window.Debug.VERSION` appeared).
+    Boot { version: String },
+    /// `window.Debug.VERSION` never appeared.
+    BootTimeout { message: String },
+    /// A required module is missing: the page cannot be driven.
+    Incompatible { module: String },
+    /// An optional module is missing: a feature degrades.
+    ModuleMissing { module: String },
+    Qr { qr: String },
+    ChangeState { state: String },
+    Loading { percent: f64 },
+    Authenticated {},
+    Ready {
+        number: Option<String>,
+        lid: Option<String>,
+        pushname: Option<String>,
+        platform: Option<String>,
+    },
+    /// `Cmd` fired `logout` or `logout_from_bridge`.
+    Logout { source: String },
+    Message { message: WaMessage },
+    MessageCreate { message: WaMessage },
+    MessageAck {
+        id: String,
+        ack: i64,
+        #[serde(rename = "chatId")]
+        chat_id: Option<String>,
+    },
+    Error { r#where: String, message: String },
+}
+
+/// A message as the driver serializes it from a `Msg` model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaMessage {
+    pub id: Option<String>,
+    pub from_me: bool,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub author: Option<String>,
+    pub chat_id: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub body: Option<String>,
+    /// Unix seconds.
+    pub t: Option<i64>,
+    pub notify_name: Option<String>,
+    /// The sender's phone number (digits), resolved from an `@lid` id when WhatsApp gives one.
+    pub sender_phone: Option<String>,
+    pub quoted_id: Option<String>,
+    #[serde(default)]
+    pub has_media: bool,
+    pub ack: Option<i64>,
+}
+
+/// Socket states after which a linked session cannot continue.
+pub fn is_fatal_state(state: &str) -> bool {
+    matches!(
+        state,
+        "CONFLICT"
+            | "TIMEOUT"
+            | "TOS_BLOCK"
+            | "SMB_TOS_BLOCK"
+            | "PROXYBLOCK"
+            | "DEPRECATED_VERSION"
+            | "UNPAIRED"
+    )
+}
+
+/// WhatsApp's ack numbers by name; unknown values are passed through as `None`.
+pub fn ack_name(ack: i64) -> Option<&'static str> {
+    Some(match ack {
+        -1 => "ERROR",
+        0 => "PENDING",
+        1 => "SERVER",
+        2 => "DEVICE",
+        3 => "READ",
+        4 => "PLAYED",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_binding_payloads() {
+        let ev: PageEvent = serde_json::from_str(r#"{"type":"qr","qr":"2@x,a,b,c,WEB"}"#).unwrap();
+        assert_eq!(ev, PageEvent::Qr { qr: "2@x,a,b,c,WEB".into() });
+        let ev: PageEvent = serde_json::from_str(
+            r#"{"type":"message_ack","id":"true_1@c.us_3EB0","ack":3,"chatId":"1@c.us"}"#,
+        )
+        .unwrap();
+        assert!(matches!(ev, PageEvent::MessageAck { ack: 3, .. }));
+        let ev: PageEvent = serde_json::from_str(r#"{"type":"authenticated"}"#).unwrap();
+        assert_eq!(ev, PageEvent::Authenticated {});
+    }
+
+    #[test]
+    fn names_known_acks_and_passes_unknown_ones() {
+        assert_eq!(ack_name(3), Some("READ"));
+        assert_eq!(ack_name(-5), None);
+    }
+}

@@ -1,0 +1,9 @@
+//! The WhatsApp Web driver: a real Chromium per connection, driven over CDP through the documented
+//! WhatsApp Web surface only.
+
+mod browser;
+mod driver;
+pub mod events;
+
+pub use driver::{Driver, DriverError, LaunchSpec, SendReply, Signal, SignalKind};
+pub use events::{ack_name, is_fatal_state, PageEvent, WaMessage};
