@@ -7,7 +7,7 @@ use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::session::{Deps, Mode, Phase, SendError, Sent, Session, SessionHandle};
+use super::actor::{Deps, Mode, Phase, SendError, Sent, Session, SessionHandle};
 use crate::domain::ChatId;
 use crate::store::{Connection, ConnectionPatch, ConnectionStatus, StatusChange, StoreError};
 

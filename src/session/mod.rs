@@ -3,7 +3,7 @@
 
 mod manager;
 mod payload;
-mod session;
+mod actor;
 
 pub use manager::{ManagerError, SessionManager};
-pub use session::{Deps as SessionsDeps, Phase, SendError, Sent};
+pub use actor::{Deps as SessionsDeps, Phase, SendError, Sent};

@@ -35,7 +35,7 @@ pub struct Signal {
 
 #[derive(Debug)]
 pub enum SignalKind {
-    Page(PageEvent),
+    Page(Box<PageEvent>),
     /// The renderer crashed; the browser lives and the page can be reloaded.
     Crashed,
     /// The browser process is gone.
@@ -205,7 +205,7 @@ impl Driver {
 }
 
 async fn open_page(process: &BrowserProcess) -> Result<Page, DriverError> {
-    Ok(timed(process.browser.new_page("about:blank"), "newPage").await?)
+    timed(process.browser.new_page("about:blank"), "newPage").await
 }
 
 /// The default user agent says `HeadlessChrome`, which WhatsApp Web refuses; keep the real version.
@@ -262,7 +262,7 @@ async fn forward_bindings(
             Ok(event) => {
                 let signal = Signal {
                     generation,
-                    kind: SignalKind::Page(event),
+                    kind: SignalKind::Page(Box::new(event)),
                 };
                 if signals.send(signal).await.is_err() {
                     return;

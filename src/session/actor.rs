@@ -395,7 +395,7 @@ impl Session {
             return Flow::Continue;
         }
         match signal.kind {
-            SignalKind::Page(event) => self.on_page_event(event).await,
+            SignalKind::Page(event) => self.on_page_event(*event).await,
             SignalKind::Crashed => {
                 tracing::warn!("renderer crashed; reloading the page");
                 if let Some(driver) = &self.driver {
@@ -577,10 +577,15 @@ impl Session {
         }
         let deadline = Instant::now() + LOGOUT_GRACE;
         while let Ok(Some(signal)) = tokio::time::timeout_at(deadline, self.signals.recv()).await {
-            let confirmed = matches!(
-                &signal.kind,
-                SignalKind::Page(PageEvent::Logout { .. }) | SignalKind::BrowserGone
-            ) || matches!(&signal.kind, SignalKind::Page(PageEvent::ChangeState { state }) if state.starts_with("UNPAIRED"));
+            let confirmed = match &signal.kind {
+                SignalKind::BrowserGone => true,
+                SignalKind::Page(event) => match event.as_ref() {
+                    PageEvent::Logout { .. } => true,
+                    PageEvent::ChangeState { state } => state.starts_with("UNPAIRED"),
+                    _ => false,
+                },
+                SignalKind::Crashed => false,
+            };
             if confirmed {
                 return;
             }
