@@ -2,11 +2,20 @@
 //! events. Two backends implement the same traits and pass the same contract suite
 //! (`tests/store_contract.rs`): MongoDB in production, SQLite when no `MONGO_URI` is set.
 
+pub mod archive;
+mod checksum;
+pub mod mongo;
+mod patch;
+pub mod sqlite;
 mod types;
 
 pub use types::*;
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, Utc};
 
 /// What can go wrong in a store, small enough for handlers to map once (see `error.rs`).
 #[derive(Debug, thiserror::Error)]
@@ -36,8 +45,10 @@ pub trait ConnectionRepo: Send + Sync {
     /// Records ordered by `created_at`; archived ones only when `include_archived`.
     async fn list_connections(&self, include_archived: bool) -> StoreResult<Vec<Connection>>;
     /// Non-archived records in one status (boot-time restore, limits).
-    async fn connections_with_status(&self, status: ConnectionStatus)
-        -> StoreResult<Vec<Connection>>;
+    async fn connections_with_status(
+        &self,
+        status: ConnectionStatus,
+    ) -> StoreResult<Vec<Connection>>;
     /// Applies the patch atomically, bumps `updated_at`, returns the new record; `NotFound` if absent.
     async fn update_connection(&self, id: &str, patch: ConnectionPatch) -> StoreResult<Connection>;
     /// Cheap reachability check for `/ready`.
@@ -75,3 +86,37 @@ pub trait EventRepo: Send + Sync {
 pub trait Store: ConnectionRepo + ArchiveRepo + EventRepo {}
 
 impl<T: ConnectionRepo + ArchiveRepo + EventRepo> Store for T {}
+
+/// Where the store lives; built by the app's config.
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    /// `MONGO_URI`; `None` selects the embedded SQLite store.
+    pub mongo_uri: Option<String>,
+    /// `MONGO_DB`: database name used when the URI names none.
+    pub mongo_db: Option<String>,
+    /// `DATA_DIR`: home of the SQLite file.
+    pub data_dir: PathBuf,
+}
+
+/// Opens the configured backend once, without retrying: app startup owns the retry policy.
+pub async fn open(settings: &StoreSettings) -> StoreResult<Arc<dyn Store>> {
+    match &settings.mongo_uri {
+        Some(uri) => {
+            let store = mongo::MongoStore::connect(uri, settings.mongo_db.as_deref()).await?;
+            Ok(Arc::new(store))
+        }
+        None => {
+            let dir = settings.data_dir.clone();
+            let store = tokio::task::spawn_blocking(move || sqlite::SqliteStore::open(&dir))
+                .await
+                .map_err(|e| StoreError::Other(format!("sqlite open task: {e}")))??;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// The current time at the precision both backends keep (milliseconds, like BSON dates), so a
+/// record written with it reads back equal.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(3)
+}

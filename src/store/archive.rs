@@ -1,0 +1,1 @@
+//! Profile folder <-> compressed archive (in progress).
