@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what running or testing wa-gateway needs on a fresh Debian machine; idempotent.
+#   .ci/install-deps.sh run    Chromium only (enough to run the gateway)
+#   .ci/install-deps.sh test   Chromium, fonts, and the test runner
+set -euo pipefail
+
+what="${1:-test}"
+log() { echo "install-deps: $*" >&2; }
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root to run: $*"; exit 1
+  fi
+}
+
+apt_packages=()
+[[ -x /usr/lib/chromium/chromium || -x /usr/bin/chromium ]] || apt_packages+=(chromium)
+if [[ "$what" == test ]]; then
+  # Emoji and CJK glyphs keep the simulator's pages and screenshots legible.
+  dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || apt_packages+=(fonts-noto-color-emoji)
+  command -v python3 >/dev/null || apt_packages+=(python3 python3-venv)
+fi
+if ((${#apt_packages[@]})); then
+  log "apt-get install ${apt_packages[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+fi
+if [[ "$what" == test ]] && ! cargo nextest --version >/dev/null 2>&1; then
+  log "cargo install cargo-nextest"
+  cargo install cargo-nextest --locked --quiet
+fi
+log "ok"

@@ -1,0 +1,28 @@
+# The two commands of the README's Quick start, and a few helpers.
+.PHONY: run test sim lint fmt ci
+
+PORT ?= 5000
+
+## Run the gateway (embedded store, ./sessions and ./data), installing Chromium if missing.
+run:
+	.ci/install-deps.sh run
+	cargo run --release --bin wa-gateway
+
+## Run the whole test suite, installing Chromium, the test runner and the MongoDB test server.
+test:
+	.ci/test.sh
+
+## Run the WhatsApp Web simulator (the sandbox) on port 7000.
+sim:
+	.ci/install-deps.sh run
+	cargo run --release -p wa-sim -- --port 7000
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+ci:
+	.ci/run

@@ -1,0 +1,41 @@
+//! Finding the browsers a test started: every one runs on a profile under the test's own temporary
+//! folder, so its command line names that folder.
+
+use std::path::Path;
+
+/// PIDs of processes whose command line mentions `dir`.
+pub fn processes_using(dir: &Path) -> Vec<u32> {
+    let needle = dir.display().to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(&needle))
+                .unwrap_or(false)
+        })
+        .filter(|pid| !is_zombie(*pid))
+        .collect()
+}
+
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.trim_start().starts_with('Z')))
+        .unwrap_or(true)
+}
+
+/// SIGKILLs the processes this test started (found by their profile folder).
+pub fn kill_processes_using(dir: &Path) {
+    for pid in processes_using(dir) {
+        kill(pid);
+    }
+}
+
+pub fn kill(pid: u32) {
+    let _ = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status();
+}
