@@ -24,15 +24,18 @@ log() { echo "mongo-test-server: $*" >&2; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 
+# The pid from our pid file, if that process is still alive and still our server (pids get reused).
 running_pid() {
   [[ -f "$PID_FILE" ]] || return 1
   local pid
   pid="$(cat "$PID_FILE")"
-  kill -0 "$pid" 2>/dev/null && echo "$pid"
+  kill -0 "$pid" 2>/dev/null && grep -q secantusd "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
 }
 
 ensure_venv() {
-  if [[ -x "$VENV/bin/secantusd-py" ]] && "$VENV/bin/pip" show SecantusDB 2>/dev/null | grep -qx "Version: $VERSION"; then
+  local installed=""
+  [[ -x "$VENV/bin/secantusd-py" ]] && installed="$("$VENV/bin/pip" show SecantusDB 2>/dev/null || true)"
+  if grep -qx "Version: $VERSION" <<<"$installed"; then
     return
   fi
   log "installing SecantusDB==$VERSION into $VENV"
@@ -41,7 +44,7 @@ ensure_venv() {
 }
 
 start() {
-  mkdir -p "$TMP" "$STORAGE"
+  mkdir -p "$TMP"
   if running_pid >/dev/null; then
     log "already running (pid $(running_pid))"
   else
@@ -50,6 +53,8 @@ start() {
       exit 1
     fi
     ensure_venv
+    # Test data never needs to outlive the server, and its write-ahead logs only grow.
+    rm -rf "$STORAGE" && mkdir -p "$STORAGE"
     # No --standalone: transactions and change streams need the default replica-set mode.
     nohup "$VENV/bin/secantusd-py" --host 127.0.0.1 --port "$PORT" --storage-path "$STORAGE" \
       --log-level WARNING >"$LOG_FILE" 2>&1 </dev/null &

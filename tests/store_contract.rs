@@ -522,3 +522,68 @@ mod sqlite_only {
         assert_eq!(reopened.get_connection("kept").await.unwrap(), Some(kept));
     }
 }
+
+mod mongo_only {
+    use std::time::{Duration, Instant};
+
+    use mongodb::bson::{doc, Bson, Document};
+    use wa_gateway::store::mongo::MongoStore;
+    use wa_gateway::store::StoreError;
+
+    use super::harness::{run, Backend, Harness, Kind};
+    use super::pending;
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_reported_unavailable_within_seconds() {
+        let started = Instant::now();
+        // Port 1 on loopback refuses connections: nothing listens there.
+        let err = MongoStore::connect("mongodb://127.0.0.1:1/", None)
+            .await
+            .err()
+            .expect("connect to a dead server must fail");
+        assert!(matches!(err, StoreError::Unavailable(_)), "got {err:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn documents_keep_the_seed_field_names_and_bson_dates() {
+        run(Kind::Mongo, |h: Harness| async move {
+            h.store
+                .insert_connection(&pending("seed", 0))
+                .await
+                .unwrap();
+            h.store.save_archive("seed", b"profile").await.unwrap();
+            let Backend::Mongo(db) = &h.backend else {
+                unreachable!()
+            };
+            let raw = db
+                .collection::<Document>("connections")
+                .find_one(doc! { "connectionId": "seed" })
+                .await
+                .unwrap()
+                .unwrap();
+
+            assert_eq!(raw.get_str("status").unwrap(), "pending");
+            for key in ["createdAt", "updatedAt"] {
+                assert!(
+                    matches!(raw.get(key), Some(Bson::DateTime(_))),
+                    "{key}: {raw}"
+                );
+            }
+            let session = raw.get_document("sessionData").unwrap();
+            assert!(matches!(session.get("savedAt"), Some(Bson::DateTime(_))));
+            let archive_id = session.get_str("archiveId").unwrap();
+            let files = db.collection::<Document>("loginArchives.files");
+            assert!(files
+                .find_one(doc! { "_id": archive_id })
+                .await
+                .unwrap()
+                .is_some());
+        })
+        .await;
+    }
+}

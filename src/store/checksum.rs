@@ -9,7 +9,11 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 
 /// `Corrupt` unless `bytes` hash to `expected`.
 pub(crate) fn verify(bytes: &[u8], expected: &str) -> StoreResult<()> {
-    let actual = sha256_hex(bytes);
+    check_digest(&sha256_hex(bytes), expected)
+}
+
+/// `Corrupt` unless a computed digest matches the stored one.
+pub(crate) fn check_digest(actual: &str, expected: &str) -> StoreResult<()> {
     if actual.eq_ignore_ascii_case(expected) {
         Ok(())
     } else {

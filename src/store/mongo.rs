@@ -1,84 +1,277 @@
-//! The MongoDB backend (in progress): every call answers `Unavailable` until it lands.
+//! The production store: MongoDB, with login archives in GridFS (they can exceed 16 MB).
+
+mod codec;
+mod gridfs;
+
+use std::time::Duration;
 
 use async_trait::async_trait;
+use futures::TryStreamExt;
+use mongodb::bson::{doc, Document};
+use mongodb::error::{ErrorKind, WriteFailure};
+use mongodb::gridfs::GridFsBucket;
+use mongodb::options::{ClientOptions, GridFsBucketOptions, IndexOptions, ReturnDocument};
+use mongodb::{Client, Collection, Database, IndexModel};
 
+use self::codec::{connection_doc, decode_connection, decode_event, event_doc, patch_update};
 use super::{
-    ArchiveInfo, ArchiveRepo, Connection, ConnectionPatch, ConnectionRepo, ConnectionStatus,
-    EventRepo, StoreError, StoreResult, StoredEvent,
+    now, Connection, ConnectionPatch, ConnectionRepo, ConnectionStatus, EventRepo, StoreError,
+    StoreResult, StoredEvent,
 };
 
-/// Placeholder for the MongoDB store.
+/// Database used when neither the URI nor `MONGO_DB` names one.
+pub const DEFAULT_DATABASE: &str = "wa_gateway";
+/// GridFS bucket holding login archives.
+pub const ARCHIVE_BUCKET: &str = "loginArchives";
+/// Applied unless the URI sets its own: a dead server should surface in seconds, not the
+/// driver's default 30 s.
+const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(3);
+const DUPLICATE_KEY: i32 = 11000;
+
+/// The MongoDB backend; cheap to clone (the driver pools connections internally).
+#[derive(Clone)]
 pub struct MongoStore {
-    db: mongodb::Database,
+    db: Database,
+    connections: Collection<Document>,
+    events: Collection<Document>,
+    archives: GridFsBucket,
 }
 
 impl MongoStore {
-    /// Not implemented yet.
+    /// Connects and ensures indexes. The database is the URI's path, else `db_override`
+    /// (`MONGO_DB`), else `wa_gateway`. Does not retry: app startup owns the backoff.
     pub async fn connect(uri: &str, db_override: Option<&str>) -> StoreResult<MongoStore> {
-        Self::connect_to(uri, db_override.unwrap_or("wa_gateway")).await
+        let options = client_options(uri).await?;
+        let name = database_name(options.default_database.as_deref(), db_override);
+        Self::with_options(options, &name).await
     }
 
-    /// Not implemented yet.
-    pub async fn connect_to(_uri: &str, _database: &str) -> StoreResult<MongoStore> {
-        Err(unimplemented_err())
+    /// Like `connect`, but always uses `database` (tests give each case a fresh one).
+    pub async fn connect_to(uri: &str, database: &str) -> StoreResult<MongoStore> {
+        Self::with_options(client_options(uri).await?, database).await
     }
 
     /// The database this store writes to.
-    pub fn database(&self) -> &mongodb::Database {
+    pub fn database(&self) -> &Database {
         &self.db
+    }
+
+    async fn with_options(options: ClientOptions, database: &str) -> StoreResult<MongoStore> {
+        let db = Client::with_options(options)
+            .map_err(map_err)?
+            .database(database);
+        let store = MongoStore {
+            connections: db.collection("connections"),
+            events: db.collection("events"),
+            archives: db.gridfs_bucket(
+                GridFsBucketOptions::builder()
+                    .bucket_name(ARCHIVE_BUCKET.to_owned())
+                    .build(),
+            ),
+            db,
+        };
+        store.ensure_indexes().await?;
+        Ok(store)
+    }
+
+    async fn ensure_indexes(&self) -> StoreResult<()> {
+        let unique = || IndexOptions::builder().unique(true).build();
+        self.connections
+            .create_indexes([
+                IndexModel::builder()
+                    .keys(doc! { "connectionId": 1 })
+                    .options(unique())
+                    .build(),
+                IndexModel::builder().keys(doc! { "status": 1 }).build(),
+            ])
+            .await
+            .map_err(map_err)?;
+        self.events
+            .create_indexes([
+                IndexModel::builder()
+                    .keys(doc! { "id": 1 })
+                    .options(unique())
+                    .build(),
+                IndexModel::builder()
+                    .keys(doc! { "connectionId": 1, "id": 1 })
+                    .build(),
+            ])
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn find_connections(&self, filter: Document) -> StoreResult<Vec<Connection>> {
+        let docs: Vec<Document> = self
+            .connections
+            .find(filter)
+            .sort(doc! { "createdAt": 1, "connectionId": 1 })
+            .await
+            .map_err(map_err)?
+            .try_collect()
+            .await
+            .map_err(map_err)?;
+        docs.iter().map(decode_connection).collect()
     }
 }
 
-fn unimplemented_err() -> StoreError {
-    StoreError::Unavailable("MongoDB backend not implemented yet".into())
+async fn client_options(uri: &str) -> StoreResult<ClientOptions> {
+    let mut options = ClientOptions::parse(uri).await.map_err(map_err)?;
+    options
+        .server_selection_timeout
+        .get_or_insert(SERVER_SELECTION_TIMEOUT);
+    options
+        .connect_timeout
+        .get_or_insert(SERVER_SELECTION_TIMEOUT);
+    options
+        .app_name
+        .get_or_insert_with(|| "wa-gateway".to_owned());
+    Ok(options)
+}
+
+/// The URI's database wins, then `MONGO_DB`, then the default; empty names count as unset.
+fn database_name(from_uri: Option<&str>, db_override: Option<&str>) -> String {
+    [from_uri, db_override]
+        .into_iter()
+        .flatten()
+        .find(|name| !name.is_empty())
+        .unwrap_or(DEFAULT_DATABASE)
+        .to_owned()
+}
+
+/// Duplicate keys are `Conflict`; anything that means "cannot reach the server" is `Unavailable`.
+fn map_err(e: mongodb::error::Error) -> StoreError {
+    let code = match e.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(w)) => Some(w.code),
+        ErrorKind::Command(c) => Some(c.code),
+        _ => None,
+    };
+    match e.kind.as_ref() {
+        _ if code == Some(DUPLICATE_KEY) => StoreError::Conflict(e.to_string()),
+        ErrorKind::ServerSelection { .. }
+        | ErrorKind::Io(_)
+        | ErrorKind::ConnectionPoolCleared { .. }
+        | ErrorKind::DnsResolve { .. }
+        | ErrorKind::Shutdown => StoreError::Unavailable(e.to_string()),
+        _ if code.is_some_and(is_transient_server_code) => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::Other(e.to_string()),
+    }
+}
+
+/// Server codes for a node that is stepping down, shutting down or unreachable from its peers.
+fn is_transient_server_code(code: i32) -> bool {
+    matches!(
+        code,
+        6 | 7 | 89 | 91 | 189 | 10107 | 11600 | 11602 | 13435 | 13436
+    )
 }
 
 #[async_trait]
 impl ConnectionRepo for MongoStore {
-    async fn insert_connection(&self, _: &Connection) -> StoreResult<()> {
-        Err(unimplemented_err())
+    async fn insert_connection(&self, conn: &Connection) -> StoreResult<()> {
+        self.connections
+            .insert_one(connection_doc(conn))
+            .await
+            .map_err(map_err)?;
+        Ok(())
     }
-    async fn get_connection(&self, _: &str) -> StoreResult<Option<Connection>> {
-        Err(unimplemented_err())
-    }
-    async fn list_connections(&self, _: bool) -> StoreResult<Vec<Connection>> {
-        Err(unimplemented_err())
-    }
-    async fn connections_with_status(&self, _: ConnectionStatus) -> StoreResult<Vec<Connection>> {
-        Err(unimplemented_err())
-    }
-    async fn update_connection(&self, _: &str, _: ConnectionPatch) -> StoreResult<Connection> {
-        Err(unimplemented_err())
-    }
-    async fn ping(&self) -> StoreResult<()> {
-        Err(unimplemented_err())
-    }
-}
 
-#[async_trait]
-impl ArchiveRepo for MongoStore {
-    async fn save_archive(&self, _: &str, _: &[u8]) -> StoreResult<ArchiveInfo> {
-        Err(unimplemented_err())
+    async fn get_connection(&self, id: &str) -> StoreResult<Option<Connection>> {
+        let found = self
+            .connections
+            .find_one(doc! { "connectionId": id })
+            .await
+            .map_err(map_err)?;
+        found.as_ref().map(decode_connection).transpose()
     }
-    async fn load_archive(&self, _: &str) -> StoreResult<Option<Vec<u8>>> {
-        Err(unimplemented_err())
+
+    async fn list_connections(&self, include_archived: bool) -> StoreResult<Vec<Connection>> {
+        let filter = if include_archived {
+            doc! {}
+        } else {
+            doc! { "archived": { "$ne": true } }
+        };
+        self.find_connections(filter).await
     }
-    async fn delete_archive(&self, _: &str) -> StoreResult<()> {
-        Err(unimplemented_err())
+
+    async fn connections_with_status(
+        &self,
+        status: ConnectionStatus,
+    ) -> StoreResult<Vec<Connection>> {
+        self.find_connections(doc! { "status": status.as_str(), "archived": { "$ne": true } })
+            .await
+    }
+
+    async fn update_connection(&self, id: &str, patch: ConnectionPatch) -> StoreResult<Connection> {
+        let updated = self
+            .connections
+            .find_one_and_update(doc! { "connectionId": id }, patch_update(patch, now()))
+            .return_document(ReturnDocument::After)
+            .await
+            .map_err(map_err)?
+            .ok_or(StoreError::NotFound)?;
+        decode_connection(&updated)
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.db
+            .run_command(doc! { "ping": 1 })
+            .await
+            .map_err(map_err)?;
+        Ok(())
     }
 }
 
 #[async_trait]
 impl EventRepo for MongoStore {
-    async fn append_event(&self, _: &StoredEvent) -> StoreResult<()> {
-        Err(unimplemented_err())
+    async fn append_event(&self, event: &StoredEvent) -> StoreResult<()> {
+        self.events
+            .insert_one(event_doc(event)?)
+            .await
+            .map_err(map_err)?;
+        Ok(())
     }
+
     async fn list_events(
         &self,
-        _: Option<&str>,
-        _: Option<&str>,
-        _: usize,
+        connection_id: Option<&str>,
+        after_id: Option<&str>,
+        limit: usize,
     ) -> StoreResult<Vec<StoredEvent>> {
-        Err(unimplemented_err())
+        // MongoDB reads a limit of 0 as "no limit".
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut filter = Document::new();
+        if let Some(c) = connection_id {
+            filter.insert("connectionId", c);
+        }
+        if let Some(after) = after_id {
+            filter.insert("id", doc! { "$gt": after });
+        }
+        let docs: Vec<Document> = self
+            .events
+            .find(filter)
+            .sort(doc! { "id": 1 })
+            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .await
+            .map_err(map_err)?
+            .try_collect()
+            .await
+            .map_err(map_err)?;
+        docs.iter().map(decode_event).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_uri_database_wins_then_the_override_then_the_default() {
+        assert_eq!(database_name(Some("fromuri"), Some("env")), "fromuri");
+        assert_eq!(database_name(None, Some("env")), "env");
+        assert_eq!(database_name(Some(""), Some("env")), "env");
+        assert_eq!(database_name(None, None), DEFAULT_DATABASE);
     }
 }
