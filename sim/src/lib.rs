@@ -1,1 +1,34 @@
-//! wa-sim
+//! wa-sim: a local WhatsApp Web simulator.
+//!
+//! It serves a page that imitates WhatsApp Web's injected-script surface (see
+//! `WA_WEB_SURFACE.md`), plays the WhatsApp servers and the phones behind it, and offers a control
+//! API under `/__sim/` plus a human "phone" page at `/__sim/phone`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), wa_sim::SimError> {
+//! let sim = wa_sim::Simulator::start(wa_sim::SimConfig::fast()).await?;
+//! println!("open {}", sim.base_url());
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod admin;
+mod assets;
+mod config;
+mod control;
+mod core;
+mod error;
+mod http;
+mod messaging;
+mod page_socket;
+mod pairing;
+mod qr;
+mod simulator;
+mod state;
+mod types;
+
+pub use config::{AckBehaviour, SimConfig, SimTiming};
+pub use error::SimError;
+pub use pairing::FORCIBLE_STATES;
+pub use simulator::Simulator;
+pub use types::{Counters, DeviceInfo, InboundKind, InboundMessage, ScanResult, SentMessage};

@@ -1,1 +1,50 @@
-fn main() {}
+//! `wa-sim --port N [--state-dir DIR] [--fast]`: the simulator on its own.
+
+use std::path::PathBuf;
+
+use wa_sim::{SimConfig, Simulator};
+
+const USAGE: &str = "usage: wa-sim [--port N] [--state-dir DIR] [--fast]";
+
+fn parse_args() -> Result<SimConfig, String> {
+    let mut config = SimConfig::default().with_port(7000);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => {
+                let value = args.next().ok_or("--port needs a value")?;
+                config.port = value.parse().map_err(|_| format!("bad port {value:?}"))?;
+            }
+            "--state-dir" => config.state_dir = Some(PathBuf::from(args.next().ok_or("--state-dir needs a value")?)),
+            "--fast" => config = SimConfig { port: config.port, state_dir: config.state_dir, ..SimConfig::fast() },
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(config)
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let config = match parse_args() {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let sim = match Simulator::start(config).await {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("wa-sim: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!("WhatsApp Web: {}", sim.base_url());
+    println!("phone:        {}__sim/phone", sim.base_url());
+    let _ = tokio::signal::ctrl_c().await;
+    sim.shutdown().await;
+}

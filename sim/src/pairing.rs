@@ -1,0 +1,337 @@
+//! Linking: QR refs for waiting pages, scans from the phone, restores with stored credentials,
+//! logouts and unlinks.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::core::{now_secs, push, Core, Link, Pairing};
+use crate::error::SimError;
+use crate::state::{Account, Device};
+use crate::types::{parse_number, ScanResult};
+
+/// What a page proves when it comes back with stored credentials.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Creds {
+    pub number: String,
+    pub device_id: u32,
+    pub secret: String,
+    pub noise_key: String,
+}
+
+/// Socket states a test may force on a linked page.
+pub const FORCIBLE_STATES: &[&str] = &[
+    "CONFLICT",
+    "TIMEOUT",
+    "TOS_BLOCK",
+    "SMB_TOS_BLOCK",
+    "PROXYBLOCK",
+    "DEPRECATED_VERSION",
+    "UNPAIRED",
+    "UNPAIRED_IDLE",
+    "CONNECTED",
+];
+
+fn new_ref() -> String {
+    let bytes: [u8; 36] = rand::random();
+    format!("2@{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+fn random_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+impl Core {
+    /// A page without credentials asks for refs: hand it a fresh batch.
+    pub fn pair_request(&self, page: u64, keys: [String; 4]) {
+        let timing = &self.config.timing;
+        let refs: Vec<String> = (0..timing.refs_per_batch.max(1)).map(|_| new_ref()).collect();
+        let mut pages = self.pages();
+        let Some(p) = pages.get_mut(&page) else { return };
+        let mut pairing = match std::mem::replace(&mut p.link, Link::Fresh) {
+            Link::Pairing(old) if old.keys == keys => old,
+            _ => Pairing::default(),
+        };
+        pairing.keys = keys;
+        pairing.issued.extend(refs.iter().cloned());
+        p.link = Link::Pairing(pairing);
+        push(
+            &p.tx,
+            json!({
+                "type": "pair-device",
+                "refs": refs,
+                "firstTtlMs": timing.first_ref_ttl.as_millis() as u64,
+                "ttlMs": timing.ref_ttl.as_millis() as u64,
+            }),
+        );
+        drop(pages);
+        self.count(|c| c.refs_issued += timing.refs_per_batch as u64);
+    }
+
+    /// The page put this QR on screen (or cleared it with an empty ref).
+    pub fn qr_shown(&self, page: u64, qr: &str) {
+        let mut pages = self.pages();
+        let Some(p) = pages.get_mut(&page) else { return };
+        let Link::Pairing(pairing) = &mut p.link else { return };
+        if let Some(old) = pairing.current.take() {
+            pairing.previous = Some((qr_ref(&old).to_string(), Instant::now()));
+        }
+        if qr_ref(qr).is_empty() {
+            return;
+        }
+        pairing.current = Some(qr.to_string());
+        if let Some(rows) = crate::qr::matrix(qr) {
+            push(&p.tx, json!({"type": "qr-matrix", "qr": qr, "rows": rows}));
+        }
+    }
+
+    /// The page ran out of refs (`UNPAIRED_IDLE`).
+    pub fn pairing_idle(&self, page: u64) {
+        self.qr_shown(page, "");
+    }
+
+    /// QR strings on screen in pages waiting for a scan.
+    pub fn current_qrs(&self) -> Vec<String> {
+        self.pages()
+            .values()
+            .filter_map(|p| match &p.link {
+                Link::Pairing(pairing) => pairing.current.clone(),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The phone scanned `qr`: link a new device for `number` and tell the page.
+    pub fn scan(&self, qr: &str, number: &str, push_name: &str) -> Result<ScanResult, SimError> {
+        let number = parse_number(number)?;
+        let result = self.try_scan(qr, &number, push_name);
+        if result.is_err() {
+            self.count(|c| c.scans_rejected += 1);
+        }
+        result
+    }
+
+    fn try_scan(&self, qr: &str, number: &str, push_name: &str) -> Result<ScanResult, SimError> {
+        let parts = parse_qr(qr)?;
+        let (page, tx) = self.find_pairing_page(&parts)?;
+        let push_name = if push_name.trim().is_empty() { number } else { push_name.trim() };
+        let (device, lid, platform) = self.mutate(|world| {
+            let lid = world.lid_of(number);
+            let account = world
+                .accounts
+                .entry(number.to_string())
+                .or_insert_with(|| Account::new(number, push_name));
+            account.push_name = push_name.to_string();
+            let device = Device {
+                id: account.next_device_id,
+                secret: random_secret(),
+                noise_key: parts[1].to_string(),
+                linked_at: now_secs(),
+                pending: Vec::new(),
+            };
+            account.next_device_id += 1;
+            account.devices.push(device.clone());
+            (device, lid, account.platform.clone())
+        });
+        self.set_link(page, Link::Paired);
+        self.count(|c| {
+            c.scans += 1;
+            c.devices_linked += 1;
+        });
+        let creds = json!({
+            "number": number, "deviceId": device.id, "secret": device.secret,
+            "noiseKey": device.noise_key, "lid": lid, "pushname": push_name, "platform": platform,
+        });
+        push(&tx, json!({"type": "pair-success", "creds": creds, "delayMs": self.config.timing.pairing.as_millis() as u64}));
+        Ok(ScanResult {
+            number: number.to_string(),
+            wid: format!("{number}@c.us"),
+            lid: format!("{lid}@lid"),
+            device_id: device.id,
+            push_name: push_name.to_string(),
+        })
+    }
+
+    /// The page showing `parts[0]` as its ref (now, or replaced within the grace period).
+    fn find_pairing_page(&self, parts: &[&str]) -> Result<(u64, tokio::sync::mpsc::Sender<Value>), SimError> {
+        let grace = self.config.timing.ref_grace;
+        let mut stale = false;
+        for (id, p) in self.pages().iter() {
+            let Link::Pairing(pairing) = &p.link else { continue };
+            let current = pairing.current.as_deref().map(qr_ref) == Some(parts[0]);
+            let recent = matches!(&pairing.previous, Some((r, at)) if r == parts[0] && at.elapsed() <= grace);
+            if current || recent {
+                if pairing.keys[..3] != [parts[1], parts[2], parts[3]] {
+                    return Err(SimError::MalformedQr("the keys do not belong to the page showing this ref".into()));
+                }
+                return Ok((*id, p.tx.clone()));
+            }
+            stale |= pairing.issued.iter().any(|r| r == parts[0]);
+        }
+        Err(if stale { SimError::StaleQr } else { SimError::UnknownQr })
+    }
+
+    /// A page came back with stored credentials: accept them or refuse them.
+    pub fn hello(self: &Arc<Self>, page: u64, creds: Creds) {
+        let me = self.check_creds(&creds);
+        let Some((lid, push_name, platform)) = me else {
+            self.count(|c| c.restores_refused += 1);
+            self.send_to(page, json!({"type": "failure", "reason": "device_removed"}));
+            return;
+        };
+        self.replace_older_page(&creds.number, creds.device_id);
+        self.set_link(
+            page,
+            Link::Linked {
+                number: creds.number.clone(),
+                device_id: creds.device_id,
+                state: "CONNECTED".into(),
+            },
+        );
+        self.count(|c| c.restores += 1);
+        let me = json!({"number": creds.number, "deviceId": creds.device_id, "lid": lid, "pushname": push_name, "platform": platform});
+        let mut frame = self.snapshot_for(&creds.number, creds.device_id);
+        frame["type"] = json!("success");
+        frame["me"] = me;
+        self.send_to(page, frame);
+        self.clone().spawn_sync(page, creds.number, creds.device_id);
+    }
+
+    /// Lid, push name and platform of the device if the credentials are valid.
+    fn check_creds(&self, creds: &Creds) -> Option<(String, String, String)> {
+        let world = self.world();
+        let account = world.accounts.get(&creds.number)?;
+        let device = account.devices.iter().find(|d| d.id == creds.device_id)?;
+        let valid = device.secret == creds.secret && device.noise_key == creds.noise_key;
+        let lid = world.existing_lid(&creds.number)?;
+        valid.then(|| (lid, account.push_name.clone(), account.platform.clone()))
+    }
+
+    /// The same device opened elsewhere: the older page gets `CONFLICT`, as on WhatsApp.
+    fn replace_older_page(&self, number: &str, device_id: u32) {
+        for (id, dev, _, tx) in self.linked_pages(number) {
+            if dev == device_id {
+                self.set_state(id, "CONFLICT");
+                push(&tx, json!({"type": "stream-error", "state": "CONFLICT"}));
+            }
+        }
+    }
+
+    fn set_state(&self, page: u64, new_state: &str) {
+        if let Some(p) = self.pages().get_mut(&page) {
+            if let Link::Linked { state, .. } = &mut p.link {
+                *state = new_state.to_string();
+            }
+        }
+    }
+
+    /// Progress 0 -> 100 over the sync time, offline messages, then `synced`.
+    fn spawn_sync(self: Arc<Self>, page: u64, number: String, device_id: u32) {
+        let steps = 5u32;
+        let step = self.config.timing.sync / steps;
+        tokio::spawn(async move {
+            for i in 0..=steps {
+                self.send_to(page, json!({"type": "progress", "percent": i * 100 / steps}));
+                if i == steps / 2 {
+                    self.flush_pending(page, &number, device_id);
+                }
+                tokio::time::sleep(step).await;
+            }
+            self.send_to(page, json!({"type": "synced"}));
+        });
+    }
+
+    /// The page called `Socket.logout()`: forget its device.
+    pub fn page_logout(&self, page: u64) {
+        let link = self.pages().get_mut(&page).map(|p| std::mem::replace(&mut p.link, Link::Fresh));
+        if let Some(Link::Linked { number, device_id, .. }) = link {
+            self.remove_devices(&number, Some(device_id));
+            self.count(|c| c.logouts += 1);
+        }
+    }
+
+    /// Unlinks every device of `number`, as "Log out" in the phone's Linked devices screen.
+    pub fn unlink(&self, number: &str) -> Result<(), SimError> {
+        let number = parse_number(number)?;
+        if !self.world().accounts.contains_key(&number) {
+            return Err(SimError::UnknownAccount(number));
+        }
+        self.remove_devices(&number, None);
+        for (id, _, _, tx) in self.linked_pages(&number) {
+            self.set_link(id, Link::Fresh);
+            push(&tx, json!({"type": "logout", "reason": "device_removed"}));
+        }
+        Ok(())
+    }
+
+    fn remove_devices(&self, number: &str, only: Option<u32>) {
+        let removed = self.mutate(|world| {
+            let Some(account) = world.accounts.get_mut(number) else { return 0 };
+            let before = account.devices.len();
+            account.devices.retain(|d| only.is_some_and(|id| id != d.id));
+            (before - account.devices.len()) as u64
+        });
+        self.count(|c| c.devices_unlinked += removed);
+    }
+
+    /// Forces a socket state on every page linked as `number`.
+    pub fn force_state(&self, number: &str, state: &str) -> Result<(), SimError> {
+        let number = parse_number(number)?;
+        let state = state.to_ascii_uppercase();
+        if !FORCIBLE_STATES.contains(&state.as_str()) {
+            return Err(SimError::BadRequest(format!(
+                "state {state:?} cannot be forced; use one of {FORCIBLE_STATES:?}"
+            )));
+        }
+        let pages = self.linked_pages(&number);
+        if pages.is_empty() {
+            return Err(SimError::NotLinked(number));
+        }
+        for (id, _, _, tx) in pages {
+            self.set_state(id, &state);
+            push(&tx, json!({"type": "stream-error", "state": state}));
+        }
+        Ok(())
+    }
+
+    /// A page took over (`takeover()`) or reconnected (`reconnect()`) after a forced state.
+    pub fn resume(&self, page: u64) {
+        let linked = match self.pages().get(&page).map(|p| &p.link) {
+            Some(Link::Linked { number, device_id, .. }) => Some((number.clone(), *device_id)),
+            _ => None,
+        };
+        let Some((number, device_id)) = linked else { return };
+        self.replace_older_page(&number, device_id);
+        self.set_state(page, "CONNECTED");
+        self.send_to(page, json!({"type": "stream-error", "state": "CONNECTED"}));
+        self.flush_pending(page, &number, device_id);
+    }
+}
+
+/// Splits `ref,noise,identity,adv,platform`.
+fn parse_qr(qr: &str) -> Result<Vec<&str>, SimError> {
+    let parts: Vec<&str> = qr.trim().split(',').collect();
+    if parts.len() != 5 {
+        return Err(SimError::MalformedQr(format!(
+            "expected 5 comma-separated fields (ref,noise,identity,adv,platform), got {}",
+            parts.len()
+        )));
+    }
+    if let Some(i) = parts.iter().position(|p| p.is_empty()) {
+        return Err(SimError::MalformedQr(format!("field {} is empty", i + 1)));
+    }
+    if !parts[0].starts_with("2@") {
+        return Err(SimError::MalformedQr("the ref must start with \"2@\"".into()));
+    }
+    Ok(parts)
+}
+
+/// The ref part of a QR string.
+fn qr_ref(qr: &str) -> &str {
+    qr.split(',').next().unwrap_or("")
+}

@@ -1,0 +1,153 @@
+//! The handle tests and `main` hold: start, control, shut down.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{AckBehaviour, SimConfig};
+use crate::core::Core;
+use crate::error::SimError;
+use crate::http::{router, AppState};
+use crate::types::{parse_number, Counters, DeviceInfo, InboundMessage, ScanResult, SentMessage};
+
+/// A running simulator. Share it by reference (or in an `Arc`); dropping it stops the server.
+pub struct Simulator {
+    core: Arc<Core>,
+    port: u16,
+    stop: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl Simulator {
+    /// Binds 127.0.0.1:`config.port`, loads the state folder and starts serving.
+    pub async fn start(config: SimConfig) -> Result<Simulator, SimError> {
+        let port = config.port;
+        let core = Core::new(config)?;
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| SimError::Bind { port, source })?;
+        let port = listener.local_addr().map_err(|source| SimError::Bind { port, source })?.port();
+        let (stop, stop_rx) = watch::channel(false);
+        let app = router(AppState { core: core.clone(), stop: stop_rx.clone() });
+        let mut until_stop = stop_rx;
+        let server = tokio::spawn(async move {
+            let stopped = async move {
+                let _ = until_stop.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stopped).await {
+                tracing::error!(error = %e, "simulator server failed");
+            }
+        });
+        tracing::info!(port, "wa-sim listening");
+        Ok(Simulator { core, port, stop, server: Some(server) })
+    }
+
+    /// The WhatsApp Web URL to open, `http://127.0.0.1:<port>/`.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The phone scans `qr` as `number` with `push_name`. Fails if the QR is unknown, stale or malformed.
+    pub async fn scan(&self, qr: &str, number: &str, push_name: &str) -> Result<ScanResult, SimError> {
+        self.core.scan(qr, number, push_name)
+    }
+
+    /// QR strings of pages currently waiting for a scan, as the pages built them.
+    pub fn current_qrs(&self) -> Vec<String> {
+        self.core.current_qrs()
+    }
+
+    /// A message from a phone to an account; returns its serialized id.
+    pub async fn send_inbound(&self, msg: InboundMessage) -> Result<String, SimError> {
+        self.core.send_inbound(msg)
+    }
+
+    /// What the account's linked devices sent, oldest first.
+    pub fn sent_messages(&self, number: &str) -> Vec<SentMessage> {
+        self.core.sent_messages(number)
+    }
+
+    /// How the next sends are acknowledged.
+    pub fn set_ack_behaviour(&self, b: AckBehaviour) {
+        self.core.mutate(|w| w.acks = Some(b));
+    }
+
+    /// Sets the ack of one sent message by hand (e.g. 3 after `up_to(2)`). False if unknown.
+    pub fn set_ack(&self, number: &str, message_id: &str, ack: i8) -> bool {
+        self.core.apply_ack(number, message_id, ack)
+    }
+
+    /// Unlinks every device of the account, as from the phone's "Linked devices" screen.
+    pub async fn unlink(&self, number: &str) -> Result<(), SimError> {
+        self.core.unlink(number)
+    }
+
+    /// Forces a socket state (`CONFLICT`, `TIMEOUT`, `TOS_BLOCK`, `UNPAIRED`, ...) on the account's pages.
+    pub async fn force_state(&self, number: &str, state: &str) -> Result<(), SimError> {
+        self.core.force_state(number, state)
+    }
+
+    /// From the next page load, the module `from` is only found as `to`.
+    pub fn rename_module(&self, from: &str, to: &str) {
+        self.core.rename_module(from, to);
+    }
+
+    /// From the next page load, `window.require(name)` throws.
+    pub fn remove_module(&self, name: &str) {
+        self.core.remove_module(name);
+    }
+
+    /// Undoes every rename and removal (from the next page load).
+    pub fn reset_modules(&self) {
+        self.core.mutate(|w| w.modules = Default::default());
+    }
+
+    /// A group with these members (numbers); returns its id, `1203...@g.us`.
+    pub fn create_group(&self, name: &str, members: &[&str]) -> String {
+        let members: Vec<String> = members.iter().filter_map(|m| parse_number(m).ok()).collect();
+        self.core.create_group(name, &members)
+    }
+
+    /// The `@lid` of `number`; `WAWebApiContact.getPhoneNumber` resolves it to `number@c.us`.
+    pub fn add_lid_contact(&self, number: &str) -> String {
+        self.core.add_lid_contact(number)
+    }
+
+    /// Whether `queryWidExists` finds the number (every number is on WhatsApp by default).
+    pub fn set_registered(&self, number: &str, registered: bool) {
+        self.core.set_registered(number, registered);
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.core.counters()
+    }
+
+    pub fn linked_devices(&self, number: &str) -> Vec<DeviceInfo> {
+        self.core.linked_devices(number)
+    }
+
+    /// Stops serving and closes every page socket.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(mut server) = self.server.take() {
+            if tokio::time::timeout(Duration::from_secs(3), &mut server).await.is_err() {
+                server.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
