@@ -47,14 +47,25 @@ impl MongoStore {
         }
     }
 
-    async fn session_data(&self, connection_id: &str) -> StoreResult<Option<Option<ArchiveInfo>>> {
+    async fn connection_exists(&self, connection_id: &str) -> StoreResult<bool> {
+        let found = self
+            .connections
+            .find_one(doc! { "connectionId": connection_id })
+            .projection(doc! { "_id": 1 })
+            .await
+            .map_err(map_err)?;
+        Ok(found.is_some())
+    }
+
+    /// The archive a connection points at; `None` for no record or no archive.
+    async fn current_archive(&self, connection_id: &str) -> StoreResult<Option<ArchiveInfo>> {
         let found = self
             .connections
             .find_one(doc! { "connectionId": connection_id })
             .projection(doc! { "sessionData": 1 })
             .await
             .map_err(map_err)?;
-        found.map(|d| displaced(Some(d))).transpose()
+        displaced(found)
     }
 }
 
@@ -97,7 +108,7 @@ async fn hash(bytes: Vec<u8>) -> StoreResult<(Vec<u8>, String)> {
 impl ArchiveRepo for MongoStore {
     async fn save_archive(&self, connection_id: &str, bytes: &[u8]) -> StoreResult<ArchiveInfo> {
         // Checked first so a missing record does not cost a full upload.
-        if self.session_data(connection_id).await?.is_none() {
+        if !self.connection_exists(connection_id).await? {
             return Err(StoreError::NotFound);
         }
         let (bytes, checksum) = hash(bytes.to_vec()).await?;
@@ -129,14 +140,17 @@ impl ArchiveRepo for MongoStore {
                 return Err(e);
             }
         };
-        if let Some(old) = displaced(Some(before))? {
-            self.delete_file(&old.archive_id).await;
+        // The new archive is in place; an unreadable old pointer only costs a leaked file.
+        match displaced(Some(before)) {
+            Ok(Some(old)) => self.delete_file(&old.archive_id).await,
+            Ok(None) => {}
+            Err(e) => tracing::warn!(connection_id, error = %e, "old sessionData unreadable"),
         }
         Ok(info)
     }
 
     async fn load_archive(&self, connection_id: &str) -> StoreResult<Option<Vec<u8>>> {
-        let Some(Some(info)) = self.session_data(connection_id).await? else {
+        let Some(info) = self.current_archive(connection_id).await? else {
             return Ok(None);
         };
         let mut download = self
