@@ -3,6 +3,8 @@
 //! rusqlite blocks, so every call runs on tokio's blocking pool against one connection behind a
 //! mutex; SQLite serialises writers anyway, and one connection keeps transactions simple.
 
+mod archives;
+mod events;
 mod rows;
 mod schema;
 
@@ -12,13 +14,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, ErrorCode, OptionalExtension};
+use rusqlite::{params, params_from_iter, ErrorCode};
 
-use self::rows::{archive_id_of, from_millis, get_connection, millis, profile_json, RawConnection};
-use super::checksum::{sha256_hex, verify};
+use self::rows::{get_connection, millis, profile_json, RawConnection};
 use super::{
-    now, ArchiveInfo, ArchiveRepo, Connection, ConnectionPatch, ConnectionRepo, ConnectionStatus,
-    EventRepo, StoreError, StoreResult, StoredEvent,
+    now, Connection, ConnectionPatch, ConnectionRepo, ConnectionStatus, StoreError, StoreResult,
 };
 
 /// File name of the database inside `DATA_DIR`.
@@ -218,166 +218,4 @@ fn query_connections(
         .collect::<Result<Vec<_>, _>>()
         .map_err(map_err)?;
     raws.into_iter().map(RawConnection::decode).collect()
-}
-
-#[async_trait]
-impl ArchiveRepo for SqliteStore {
-    async fn save_archive(&self, connection_id: &str, bytes: &[u8]) -> StoreResult<ArchiveInfo> {
-        let id = connection_id.to_owned();
-        let bytes = bytes.to_vec();
-        let (bytes, checksum) = blocking(move || {
-            let sum = sha256_hex(&bytes);
-            Ok((bytes, sum))
-        })
-        .await?;
-        self.call(move |db| {
-            let saved_at = now();
-            let tx = db.transaction().map_err(map_err)?;
-            let old = archive_id_of(&tx, &id)?.ok_or(StoreError::NotFound)?;
-            tx.execute(
-                "INSERT INTO archives (connection_id, size, checksum, saved_at, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, bytes.len() as i64, checksum, millis(saved_at), bytes],
-            )
-            .map_err(map_err)?;
-            let new_id = tx.last_insert_rowid();
-            tx.execute(
-                "UPDATE connections SET archive_id = ?2 WHERE connection_id = ?1",
-                params![id, new_id],
-            )
-            .map_err(map_err)?;
-            if let Some(old) = old {
-                tx.execute("DELETE FROM archives WHERE id = ?1", [old])
-                    .map_err(map_err)?;
-            }
-            tx.commit().map_err(map_err)?;
-            Ok(ArchiveInfo {
-                archive_id: new_id.to_string(),
-                size: bytes.len() as u64,
-                checksum,
-                saved_at,
-            })
-        })
-        .await
-    }
-
-    async fn load_archive(&self, connection_id: &str) -> StoreResult<Option<Vec<u8>>> {
-        let id = connection_id.to_owned();
-        let found = self
-            .call(move |db| {
-                db.query_row(
-                    "SELECT a.data, a.checksum FROM connections c
-                     JOIN archives a ON a.id = c.archive_id WHERE c.connection_id = ?1",
-                    [id],
-                    |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, String>(1)?)),
-                )
-                .optional()
-                .map_err(map_err)
-            })
-            .await?;
-        let Some((bytes, checksum)) = found else {
-            return Ok(None);
-        };
-        blocking(move || verify(&bytes, &checksum).map(|()| Some(bytes))).await
-    }
-
-    async fn delete_archive(&self, connection_id: &str) -> StoreResult<()> {
-        let id = connection_id.to_owned();
-        self.call(move |db| {
-            let tx = db.transaction().map_err(map_err)?;
-            if let Some(Some(old)) = archive_id_of(&tx, &id)? {
-                tx.execute(
-                    "UPDATE connections SET archive_id = NULL WHERE connection_id = ?1",
-                    [&id],
-                )
-                .map_err(map_err)?;
-                tx.execute("DELETE FROM archives WHERE id = ?1", [old])
-                    .map_err(map_err)?;
-            }
-            tx.commit().map_err(map_err)
-        })
-        .await
-    }
-}
-
-#[async_trait]
-impl EventRepo for SqliteStore {
-    async fn append_event(&self, event: &StoredEvent) -> StoreResult<()> {
-        let e = event.clone();
-        self.call(move |db| {
-            db.execute(
-                "INSERT INTO events (id, connection_id, event, timestamp, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    e.id,
-                    e.connection_id,
-                    e.event,
-                    millis(e.timestamp),
-                    e.data.to_string()
-                ],
-            )
-            .map_err(map_err)?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn list_events(
-        &self,
-        connection_id: Option<&str>,
-        after_id: Option<&str>,
-        limit: usize,
-    ) -> StoreResult<Vec<StoredEvent>> {
-        // Only the filters given go into the SQL, so the (connection_id, id) index stays usable.
-        let mut clauses = Vec::new();
-        let mut params = Vec::new();
-        if let Some(c) = connection_id {
-            params.push(Value::Text(c.to_owned()));
-            clauses.push(format!("connection_id = ?{}", params.len()));
-        }
-        if let Some(a) = after_id {
-            params.push(Value::Text(a.to_owned()));
-            clauses.push(format!("id > ?{}", params.len()));
-        }
-        params.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-        let filter = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", clauses.join(" AND "))
-        };
-        let sql = format!(
-            "SELECT id, event, connection_id, timestamp, data FROM events {filter}
-             ORDER BY id LIMIT ?{}",
-            params.len()
-        );
-        self.call(move |db| {
-            let mut stmt = db.prepare_cached(&sql).map_err(map_err)?;
-            let raws = stmt
-                .query_map(params_from_iter(params), |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, i64>(3)?,
-                        row.get::<_, String>(4)?,
-                    ))
-                })
-                .map_err(map_err)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(map_err)?;
-            raws.into_iter()
-                .map(|(id, event, connection_id, ts, data)| {
-                    Ok(StoredEvent {
-                        data: serde_json::from_str(&data)
-                            .map_err(|e| StoreError::Corrupt(format!("event {id} data: {e}")))?,
-                        timestamp: from_millis(ts)?,
-                        id,
-                        event,
-                        connection_id,
-                    })
-                })
-                .collect()
-        })
-        .await
-    }
 }
