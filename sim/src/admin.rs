@@ -14,12 +14,16 @@ impl Core {
     pub fn linked_devices(&self, number: &str) -> Vec<DeviceInfo> {
         let pages = self.linked_pages(number);
         let world = self.world();
-        let Some(account) = world.accounts.get(number) else { return Vec::new() };
+        let Some(account) = world.accounts.get(number) else {
+            return Vec::new();
+        };
         account
             .devices
             .iter()
             .map(|d| {
-                let page = pages.iter().find(|(_, id, state, _)| *id == d.id && state != "CONFLICT");
+                let page = pages
+                    .iter()
+                    .find(|(_, id, state, _)| *id == d.id && state != "CONFLICT");
                 let page = page.or_else(|| pages.iter().find(|(_, id, _, _)| *id == d.id));
                 DeviceInfo {
                     device_id: d.id,
@@ -32,13 +36,19 @@ impl Core {
     }
 
     pub fn sent_messages(&self, number: &str) -> Vec<SentMessage> {
-        self.world().accounts.get(number).map(|a| a.sent.clone()).unwrap_or_default()
+        self.world()
+            .accounts
+            .get(number)
+            .map(|a| a.sent.clone())
+            .unwrap_or_default()
     }
 
     /// Both directions of an account's messages, oldest first (for the phone page).
     pub fn conversation(&self, number: &str) -> Value {
         let world = self.world();
-        let Some(account) = world.accounts.get(number) else { return json!([]) };
+        let Some(account) = world.accounts.get(number) else {
+            return json!([]);
+        };
         let now = chrono::Utc::now().timestamp_millis();
         let mut all: Vec<Value> = account
             .received

@@ -18,5 +18,10 @@ const SCRIPT_PARTS: &[&str] = &[
 /// The page script, `/static/app.js`.
 pub fn app_js() -> &'static str {
     static JS: OnceLock<String> = OnceLock::new();
-    JS.get_or_init(|| format!("(function () {{\n'use strict';\n{}\n}})();\n", SCRIPT_PARTS.join("\n")))
+    JS.get_or_init(|| {
+        format!(
+            "(function () {{\n'use strict';\n{}\n}})();\n",
+            SCRIPT_PARTS.join("\n")
+        )
+    })
 }

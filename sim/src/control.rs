@@ -66,7 +66,11 @@ async fn phone_page() -> Html<&'static str> {
 }
 
 async fn phone_js() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], crate::assets::PHONE_JS).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        crate::assets::PHONE_JS,
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -75,7 +79,8 @@ struct QrQuery {
 }
 
 async fn qr_svg(Query(q): Query<QrQuery>) -> Result<Response, SimError> {
-    let svg = crate::qr::svg(&q.data).ok_or_else(|| SimError::BadRequest("data is too long for a QR code".into()))?;
+    let svg = crate::qr::svg(&q.data)
+        .ok_or_else(|| SimError::BadRequest("data is too long for a QR code".into()))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
@@ -147,9 +152,15 @@ struct StateBody {
     state: String,
 }
 
-async fn force_state(State(s): State<AppState>, Path(number): Path<String>, Body(b): Body<StateBody>) -> ApiResult {
+async fn force_state(
+    State(s): State<AppState>,
+    Path(number): Path<String>,
+    Body(b): Body<StateBody>,
+) -> ApiResult {
     s.core.force_state(&number, &b.state)?;
-    Ok(Json(json!({"number": number, "state": b.state.to_ascii_uppercase()})))
+    Ok(Json(
+        json!({"number": number, "state": b.state.to_ascii_uppercase()}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -158,10 +169,16 @@ struct AckBody {
     ack: i8,
 }
 
-async fn set_ack(State(s): State<AppState>, Path((number, id)): Path<(String, String)>, Body(b): Body<AckBody>) -> ApiResult {
+async fn set_ack(
+    State(s): State<AppState>,
+    Path((number, id)): Path<(String, String)>,
+    Body(b): Body<AckBody>,
+) -> ApiResult {
     let number = known_account(&s, &number)?;
     if !s.core.apply_ack(&number, &id, b.ack) {
-        return Err(SimError::BadRequest(format!("account {number} sent no message with id {id}")));
+        return Err(SimError::BadRequest(format!(
+            "account {number} sent no message with id {id}"
+        )));
     }
     Ok(Json(json!({"id": id, "ack": b.ack})))
 }
@@ -214,11 +231,17 @@ async fn reset_modules(State(s): State<AppState>) -> Json<Value> {
 }
 
 fn check_module_name(name: &str) -> Result<(), SimError> {
-    let ok = !name.is_empty() && name.len() <= 100 && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.$".contains(c));
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.$".contains(c));
     if ok {
         Ok(())
     } else {
-        Err(SimError::BadRequest(format!("module name {name:?} must be 1-100 characters of [A-Za-z0-9_-.$]")))
+        Err(SimError::BadRequest(format!(
+            "module name {name:?} must be 1-100 characters of [A-Za-z0-9_-.$]"
+        )))
     }
 }
 
@@ -230,7 +253,11 @@ struct GroupBody {
 }
 
 async fn create_group(State(s): State<AppState>, Body(b): Body<GroupBody>) -> ApiResult {
-    let members = b.members.iter().map(|m| parse_number(m)).collect::<Result<Vec<_>, _>>()?;
+    let members = b
+        .members
+        .iter()
+        .map(|m| parse_number(m))
+        .collect::<Result<Vec<_>, _>>()?;
     if b.name.trim().is_empty() {
         return Err(SimError::BadRequest("name must not be empty".into()));
     }
@@ -245,7 +272,9 @@ struct NumberBody {
 
 async fn add_lid(State(s): State<AppState>, Body(b): Body<NumberBody>) -> ApiResult {
     let number = parse_number(&b.number)?;
-    Ok(Json(json!({"lid": s.core.add_lid_contact(&number), "number": number})))
+    Ok(Json(
+        json!({"lid": s.core.add_lid_contact(&number), "number": number}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -254,7 +283,11 @@ struct RegisteredBody {
     registered: bool,
 }
 
-async fn set_registered(State(s): State<AppState>, Path(number): Path<String>, Body(b): Body<RegisteredBody>) -> ApiResult {
+async fn set_registered(
+    State(s): State<AppState>,
+    Path(number): Path<String>,
+    Body(b): Body<RegisteredBody>,
+) -> ApiResult {
     let number = parse_number(&number)?;
     s.core.set_registered(&number, b.registered);
     Ok(Json(json!({"number": number, "registered": b.registered})))

@@ -105,7 +105,10 @@ impl Core {
     }
 
     pub fn counters(&self) -> Counters {
-        self.counters.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.counters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn acks(&self) -> AckBehaviour {
@@ -115,7 +118,13 @@ impl Core {
     /// Registers a new page socket.
     pub fn open_page(&self, tx: mpsc::Sender<Value>) -> u64 {
         let id = self.next_page.fetch_add(1, Ordering::Relaxed);
-        self.pages().insert(id, Page { tx, link: Link::Fresh });
+        self.pages().insert(
+            id,
+            Page {
+                tx,
+                link: Link::Fresh,
+            },
+        );
         self.count(|c| c.socket_connections += 1);
         id
     }

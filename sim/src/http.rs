@@ -52,11 +52,22 @@ async fn index(State(state): State<AppState>) -> Response {
 
 async fn app_js() -> Response {
     let js = assets::app_js();
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], js).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        js,
+    )
+        .into_response()
 }
 
 async fn style_css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], assets::STYLE_CSS).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        assets::STYLE_CSS,
+    )
+        .into_response()
 }
 
 async fn socket(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {

@@ -15,8 +15,18 @@ fn parse_args() -> Result<SimConfig, String> {
                 let value = args.next().ok_or("--port needs a value")?;
                 config.port = value.parse().map_err(|_| format!("bad port {value:?}"))?;
             }
-            "--state-dir" => config.state_dir = Some(PathBuf::from(args.next().ok_or("--state-dir needs a value")?)),
-            "--fast" => config = SimConfig { port: config.port, state_dir: config.state_dir, ..SimConfig::fast() },
+            "--state-dir" => {
+                config.state_dir = Some(PathBuf::from(
+                    args.next().ok_or("--state-dir needs a value")?,
+                ))
+            }
+            "--fast" => {
+                config = SimConfig {
+                    port: config.port,
+                    state_dir: config.state_dir,
+                    ..SimConfig::fast()
+                }
+            }
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -27,7 +37,9 @@ fn parse_args() -> Result<SimConfig, String> {
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .init();
     let config = match parse_args() {
         Ok(config) => config,

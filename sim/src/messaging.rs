@@ -19,7 +19,10 @@ impl Core {
         let to = parse_number(&m.to)?;
         let (id, devices) = self.mutate(|world| {
             let (msg, contacts, chat) = build_inbound(world, &to, &m)?;
-            let id = msg["id"]["_serialized"].as_str().unwrap_or_default().to_string();
+            let id = msg["id"]["_serialized"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             let cipher_until_ms = match m.kind {
                 InboundKind::Ciphertext { resolve_after_ms } => {
                     Some(chrono::Utc::now().timestamp_millis() + resolve_after_ms as i64)
@@ -27,8 +30,16 @@ impl Core {
                 InboundKind::Text => None,
             };
             let record = json!({"msg": msg, "contacts": contacts, "chat": chat});
-            let account = world.accounts.get_mut(&to).ok_or_else(|| SimError::UnknownAccount(to.clone()))?;
-            account.push_received(Received { id: id.clone(), msg: record, read: false, cipher_until_ms });
+            let account = world
+                .accounts
+                .get_mut(&to)
+                .ok_or_else(|| SimError::UnknownAccount(to.clone()))?;
+            account.push_received(Received {
+                id: id.clone(),
+                msg: record,
+                read: false,
+                cipher_until_ms,
+            });
             let devices: Vec<u32> = account.devices.iter().map(|d| d.id).collect();
             Ok::<_, SimError>((id, devices))
         })?;
@@ -56,7 +67,11 @@ impl Core {
                 }
             }
             None if new => self.mutate(|world| {
-                if let Some(d) = world.accounts.get_mut(number).and_then(|a| a.device_mut(device)) {
+                if let Some(d) = world
+                    .accounts
+                    .get_mut(number)
+                    .and_then(|a| a.device_mut(device))
+                {
                     d.pending.push(id.to_string());
                 }
             }),
@@ -67,7 +82,12 @@ impl Core {
     /// The `message` frame for a stored inbound message, in its current (maybe ciphertext) form.
     fn message_frame(&self, number: &str, id: &str, new: bool) -> Option<Value> {
         let world = self.world();
-        let received = world.accounts.get(number)?.received.iter().find(|r| r.id == id)?;
+        let received = world
+            .accounts
+            .get(number)?
+            .received
+            .iter()
+            .find(|r| r.id == id)?;
         let mut frame = received.msg.clone();
         frame["type"] = json!("message");
         frame["msg"]["isNewMsg"] = json!(new);
@@ -106,7 +126,10 @@ impl Core {
                 Some(json!({"type": r.msg["msg"]["type"], "body": r.msg["msg"]["body"]}))
             });
             if let Some(changes) = changes {
-                self.broadcast(&number, &json!({"type": "message-update", "id": id, "changes": changes}));
+                self.broadcast(
+                    &number,
+                    &json!({"type": "message-update", "id": id, "changes": changes}),
+                );
             }
         });
     }
@@ -117,7 +140,10 @@ impl Core {
         let Some(account) = world.accounts.get(number) else {
             return json!({"chats": [], "contacts": [], "messages": []});
         };
-        let pending: Vec<&String> = account.device_mut_ref(device).map(|d| d.pending.iter().collect()).unwrap_or_default();
+        let pending: Vec<&String> = account
+            .device_mut_ref(device)
+            .map(|d| d.pending.iter().collect())
+            .unwrap_or_default();
         let mut messages: Vec<Value> = account
             .received
             .iter()
@@ -138,7 +164,9 @@ impl Core {
 
     /// A linked page sent a message: record it and run its acks.
     pub fn page_send(self: &Arc<Self>, page: u64, msg: Value) {
-        let Some((number, device_id)) = self.linked_identity(page) else { return };
+        let Some((number, device_id)) = self.linked_identity(page) else {
+            return;
+        };
         let Some(sent) = sent_from_wire(&msg, device_id) else {
             tracing::warn!("page sent a message without id or recipient; ignored");
             return;
@@ -157,7 +185,9 @@ impl Core {
 
     /// Two simulated accounts can talk: a send to another account arrives there.
     fn relay_to_account(self: &Arc<Self>, from: &str, to: &str, body: &str) {
-        let Some(user) = to.strip_suffix("@c.us") else { return };
+        let Some(user) = to.strip_suffix("@c.us") else {
+            return;
+        };
         if user == from || !self.world().accounts.contains_key(user) {
             return;
         }
@@ -171,7 +201,9 @@ impl Core {
 
     fn linked_identity(&self, page: u64) -> Option<(String, u32)> {
         match &self.pages().get(&page)?.link {
-            crate::core::Link::Linked { number, device_id, .. } => Some((number.clone(), *device_id)),
+            crate::core::Link::Linked {
+                number, device_id, ..
+            } => Some((number.clone(), *device_id)),
             _ => None,
         }
     }
@@ -195,7 +227,12 @@ impl Core {
     /// Sets the ack of a sent message and tells the account's pages (`change:ack`).
     pub fn apply_ack(&self, number: &str, id: &str, ack: i8) -> bool {
         let found = self.mutate(|world| {
-            let sent = world.accounts.get_mut(number)?.sent.iter_mut().find(|s| s.id == id)?;
+            let sent = world
+                .accounts
+                .get_mut(number)?
+                .sent
+                .iter_mut()
+                .find(|s| s.id == id)?;
             sent.ack = ack;
             Some(())
         });
@@ -208,10 +245,16 @@ impl Core {
     /// `sendSeen` on a chat: its inbound messages count as read.
     pub fn seen(&self, page: u64, chat: &str) {
         self.count(|c| c.seen += 1);
-        let Some((number, _)) = self.linked_identity(page) else { return };
+        let Some((number, _)) = self.linked_identity(page) else {
+            return;
+        };
         self.mutate(|world| {
             if let Some(account) = world.accounts.get_mut(&number) {
-                for r in account.received.iter_mut().filter(|r| r.msg["msg"]["id"]["remote"] == chat) {
+                for r in account
+                    .received
+                    .iter_mut()
+                    .filter(|r| r.msg["msg"]["id"]["remote"] == chat)
+                {
                     r.read = true;
                 }
             }
@@ -235,7 +278,9 @@ impl Core {
             "lid" => world.lids.get(user).cloned(),
             _ => None,
         };
-        let Some(number) = number.filter(|n| parse_number(n).is_ok() && !world.unregistered.contains(n)) else {
+        let Some(number) =
+            number.filter(|n| parse_number(n).is_ok() && !world.unregistered.contains(n))
+        else {
             return Value::Null;
         };
         let lid = world.lid_of(&number);
@@ -255,12 +300,20 @@ impl Core {
     pub fn create_group(&self, name: &str, members: &[String]) -> String {
         self.mutate(|world| {
             let id = loop {
-                let id = format!("120363{}@g.us", rand::random_range(100_000_000_000u64..999_999_999_999));
+                let id = format!(
+                    "120363{}@g.us",
+                    rand::random_range(100_000_000_000u64..999_999_999_999)
+                );
                 if !world.groups.contains_key(&id) {
                     break id;
                 }
             };
-            let group = Group { id: id.clone(), name: name.to_string(), members: members.to_vec(), created: now_secs() };
+            let group = Group {
+                id: id.clone(),
+                name: name.to_string(),
+                members: members.to_vec(),
+                created: now_secs(),
+            };
             world.groups.insert(id.clone(), group);
             id
         })
@@ -274,7 +327,11 @@ impl crate::state::Account {
 }
 
 /// The page wire form of an inbound message, the contacts it mentions and its chat.
-fn build_inbound(world: &mut World, to: &str, m: &InboundMessage) -> Result<(Value, Vec<Value>, Value), SimError> {
+fn build_inbound(
+    world: &mut World,
+    to: &str,
+    m: &InboundMessage,
+) -> Result<(Value, Vec<Value>, Value), SimError> {
     if !world.accounts.contains_key(to) {
         return Err(SimError::UnknownAccount(to.to_string()));
     }
@@ -282,7 +339,11 @@ fn build_inbound(world: &mut World, to: &str, m: &InboundMessage) -> Result<(Val
     if m.body.is_empty() {
         return Err(SimError::BadRequest("body must not be empty".into()));
     }
-    let lid = if m.from_lid { Some(world.lid_of(&from)) } else { world.existing_lid(&from) };
+    let lid = if m.from_lid {
+        Some(world.lid_of(&from))
+    } else {
+        world.existing_lid(&from)
+    };
     let sender = match (&lid, m.from_lid) {
         (Some(lid), true) => format!("{lid}@lid"),
         _ => format!("{from}@c.us"),
@@ -290,7 +351,10 @@ fn build_inbound(world: &mut World, to: &str, m: &InboundMessage) -> Result<(Val
     let me = format!("{to}@c.us");
     let (remote, participant, chat) = match &m.group {
         Some(gid) => {
-            let group = world.groups.get_mut(gid).ok_or_else(|| SimError::UnknownGroup(gid.clone()))?;
+            let group = world
+                .groups
+                .get_mut(gid)
+                .ok_or_else(|| SimError::UnknownGroup(gid.clone()))?;
             if !group.members.contains(&from) {
                 group.members.push(from.clone());
             }
@@ -298,7 +362,11 @@ fn build_inbound(world: &mut World, to: &str, m: &InboundMessage) -> Result<(Val
         }
         None => {
             let name = m.push_name.clone().unwrap_or_default();
-            (sender.clone(), None, json!({"id": sender, "name": name, "isGroup": false}))
+            (
+                sender.clone(),
+                None,
+                json!({"id": sender, "name": name, "isGroup": false}),
+            )
         }
     };
     let key_id = format!("3A{}", random_hex(18));
@@ -307,7 +375,11 @@ fn build_inbound(world: &mut World, to: &str, m: &InboundMessage) -> Result<(Val
         serialized.push('_');
         serialized.push_str(p);
     }
-    let (msg_from, msg_to) = if m.from_me { (me.clone(), remote.clone()) } else { (remote.clone(), me.clone()) };
+    let (msg_from, msg_to) = if m.from_me {
+        (me.clone(), remote.clone())
+    } else {
+        (remote.clone(), me.clone())
+    };
     let msg = json!({
         "id": {"fromMe": m.from_me, "remote": remote, "id": key_id, "participant": participant, "_serialized": serialized},
         "from": msg_from, "to": msg_to, "author": participant, "body": m.body, "type": "chat",
@@ -325,13 +397,24 @@ fn group_chat(g: &Group) -> Value {
 
 /// Chats of an account: groups it is in, plus every remote in the history.
 fn chats_of(world: &World, number: &str, messages: &[Value]) -> Vec<Value> {
-    let mut chats: Vec<Value> = world.groups.values().filter(|g| g.members.iter().any(|m| m == number)).map(group_chat).collect();
+    let mut chats: Vec<Value> = world
+        .groups
+        .values()
+        .filter(|g| g.members.iter().any(|m| m == number))
+        .map(group_chat)
+        .collect();
     for m in messages {
         let remote = wid_string(&m["id"]["remote"]).or_else(|| wid_string(&m["to"]));
         if let Some(remote) = remote {
             if !chats.iter().any(|c| c["id"] == remote.as_str()) {
-                let name = if remote.ends_with("@g.us") { "" } else { m["notifyName"].as_str().unwrap_or("") };
-                chats.push(json!({"id": remote, "name": name, "isGroup": remote.ends_with("@g.us")}));
+                let name = if remote.ends_with("@g.us") {
+                    ""
+                } else {
+                    m["notifyName"].as_str().unwrap_or("")
+                };
+                chats.push(
+                    json!({"id": remote, "name": name, "isGroup": remote.ends_with("@g.us")}),
+                );
             }
         }
     }
@@ -340,19 +423,31 @@ fn chats_of(world: &World, number: &str, messages: &[Value]) -> Vec<Value> {
 
 /// Every known phone number <-> lid pair.
 fn contacts_of(world: &World) -> Vec<Value> {
-    world.lids.iter().map(|(lid, n)| json!({"id": format!("{n}@c.us"), "lid": format!("{lid}@lid")})).collect()
+    world
+        .lids
+        .iter()
+        .map(|(lid, n)| json!({"id": format!("{n}@c.us"), "lid": format!("{lid}@lid")}))
+        .collect()
 }
 
 /// A wid the page sent, either `"x@c.us"` or `{_serialized: "x@c.us"}`.
 fn wid_string(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_string).or_else(|| v.get("_serialized").and_then(Value::as_str).map(str::to_string))
+    v.as_str().map(str::to_string).or_else(|| {
+        v.get("_serialized")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    })
 }
 
 /// What the servers record of a page's send.
 fn sent_from_wire(msg: &Value, device_id: u32) -> Option<SentMessage> {
     let id = wid_string(&msg["id"])?;
     let to = wid_string(&msg["to"]).or_else(|| wid_string(&msg["id"]["remote"]))?;
-    let body = msg["body"].as_str().or_else(|| msg["caption"].as_str()).unwrap_or_default().to_string();
+    let body = msg["body"]
+        .as_str()
+        .or_else(|| msg["caption"].as_str())
+        .unwrap_or_default()
+        .to_string();
     let mut raw = msg.clone();
     raw["isNewMsg"] = json!(false);
     Some(SentMessage {

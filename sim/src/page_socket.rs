@@ -85,7 +85,10 @@ fn handle(core: &Arc<Core>, page: u64, text: &str) {
         PageFrame::Seen { chat } => core.seen(page, &chat),
         PageFrame::Query { iq, query, wid } => {
             let result = core.query(&query, &wid);
-            core.send_to(page, json!({"type": "iq-result", "iq": iq, "result": result}));
+            core.send_to(
+                page,
+                json!({"type": "iq-result", "iq": iq, "result": result}),
+            );
         }
         PageFrame::Logout => core.page_logout(page),
         PageFrame::Resume => core.resume(page),

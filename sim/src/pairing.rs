@@ -38,7 +38,10 @@ pub const FORCIBLE_STATES: &[&str] = &[
 
 fn new_ref() -> String {
     let bytes: [u8; 36] = rand::random();
-    format!("2@{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+    format!(
+        "2@{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
 }
 
 fn random_secret() -> String {
@@ -50,9 +53,13 @@ impl Core {
     /// A page without credentials asks for refs: hand it a fresh batch.
     pub fn pair_request(&self, page: u64, keys: [String; 4]) {
         let timing = &self.config.timing;
-        let refs: Vec<String> = (0..timing.refs_per_batch.max(1)).map(|_| new_ref()).collect();
+        let refs: Vec<String> = (0..timing.refs_per_batch.max(1))
+            .map(|_| new_ref())
+            .collect();
         let mut pages = self.pages();
-        let Some(p) = pages.get_mut(&page) else { return };
+        let Some(p) = pages.get_mut(&page) else {
+            return;
+        };
         let mut pairing = match std::mem::replace(&mut p.link, Link::Fresh) {
             Link::Pairing(old) if old.keys == keys => old,
             _ => Pairing::default(),
@@ -76,8 +83,12 @@ impl Core {
     /// The page put this QR on screen (or cleared it with an empty ref).
     pub fn qr_shown(&self, page: u64, qr: &str) {
         let mut pages = self.pages();
-        let Some(p) = pages.get_mut(&page) else { return };
-        let Link::Pairing(pairing) = &mut p.link else { return };
+        let Some(p) = pages.get_mut(&page) else {
+            return;
+        };
+        let Link::Pairing(pairing) = &mut p.link else {
+            return;
+        };
         if let Some(old) = pairing.current.take() {
             pairing.previous = Some((qr_ref(&old).to_string(), Instant::now()));
         }
@@ -119,7 +130,11 @@ impl Core {
     fn try_scan(&self, qr: &str, number: &str, push_name: &str) -> Result<ScanResult, SimError> {
         let parts = parse_qr(qr)?;
         let (page, tx) = self.find_pairing_page(&parts)?;
-        let push_name = if push_name.trim().is_empty() { number } else { push_name.trim() };
+        let push_name = if push_name.trim().is_empty() {
+            number
+        } else {
+            push_name.trim()
+        };
         let (device, lid, platform) = self.mutate(|world| {
             let lid = world.lid_of(number);
             let account = world
@@ -147,7 +162,10 @@ impl Core {
             "number": number, "deviceId": device.id, "secret": device.secret,
             "noiseKey": device.noise_key, "lid": lid, "pushname": push_name, "platform": platform,
         });
-        push(&tx, json!({"type": "pair-success", "creds": creds, "delayMs": self.config.timing.pairing.as_millis() as u64}));
+        push(
+            &tx,
+            json!({"type": "pair-success", "creds": creds, "delayMs": self.config.timing.pairing.as_millis() as u64}),
+        );
         Ok(ScanResult {
             number: number.to_string(),
             wid: format!("{number}@c.us"),
@@ -158,22 +176,33 @@ impl Core {
     }
 
     /// The page showing `parts[0]` as its ref (now, or replaced within the grace period).
-    fn find_pairing_page(&self, parts: &[&str]) -> Result<(u64, tokio::sync::mpsc::Sender<Value>), SimError> {
+    fn find_pairing_page(
+        &self,
+        parts: &[&str],
+    ) -> Result<(u64, tokio::sync::mpsc::Sender<Value>), SimError> {
         let grace = self.config.timing.ref_grace;
         let mut stale = false;
         for (id, p) in self.pages().iter() {
-            let Link::Pairing(pairing) = &p.link else { continue };
+            let Link::Pairing(pairing) = &p.link else {
+                continue;
+            };
             let current = pairing.current.as_deref().map(qr_ref) == Some(parts[0]);
             let recent = matches!(&pairing.previous, Some((r, at)) if r == parts[0] && at.elapsed() <= grace);
             if current || recent {
                 if pairing.keys[..3] != [parts[1], parts[2], parts[3]] {
-                    return Err(SimError::MalformedQr("the keys do not belong to the page showing this ref".into()));
+                    return Err(SimError::MalformedQr(
+                        "the keys do not belong to the page showing this ref".into(),
+                    ));
                 }
                 return Ok((*id, p.tx.clone()));
             }
             stale |= pairing.issued.iter().any(|r| r == parts[0]);
         }
-        Err(if stale { SimError::StaleQr } else { SimError::UnknownQr })
+        Err(if stale {
+            SimError::StaleQr
+        } else {
+            SimError::UnknownQr
+        })
     }
 
     /// A page came back with stored credentials: accept them or refuse them.
@@ -236,7 +265,10 @@ impl Core {
         let step = self.config.timing.sync / steps;
         tokio::spawn(async move {
             for i in 0..=steps {
-                self.send_to(page, json!({"type": "progress", "percent": i * 100 / steps}));
+                self.send_to(
+                    page,
+                    json!({"type": "progress", "percent": i * 100 / steps}),
+                );
                 if i == steps / 2 {
                     self.flush_pending(page, &number, device_id);
                 }
@@ -248,8 +280,14 @@ impl Core {
 
     /// The page called `Socket.logout()`: forget its device.
     pub fn page_logout(&self, page: u64) {
-        let link = self.pages().get_mut(&page).map(|p| std::mem::replace(&mut p.link, Link::Fresh));
-        if let Some(Link::Linked { number, device_id, .. }) = link {
+        let link = self
+            .pages()
+            .get_mut(&page)
+            .map(|p| std::mem::replace(&mut p.link, Link::Fresh));
+        if let Some(Link::Linked {
+            number, device_id, ..
+        }) = link
+        {
             self.remove_devices(&number, Some(device_id));
             self.count(|c| c.logouts += 1);
         }
@@ -271,9 +309,13 @@ impl Core {
 
     fn remove_devices(&self, number: &str, only: Option<u32>) {
         let removed = self.mutate(|world| {
-            let Some(account) = world.accounts.get_mut(number) else { return 0 };
+            let Some(account) = world.accounts.get_mut(number) else {
+                return 0;
+            };
             let before = account.devices.len();
-            account.devices.retain(|d| only.is_some_and(|id| id != d.id));
+            account
+                .devices
+                .retain(|d| only.is_some_and(|id| id != d.id));
             (before - account.devices.len()) as u64
         });
         self.count(|c| c.devices_unlinked += removed);
@@ -302,10 +344,14 @@ impl Core {
     /// A page took over (`takeover()`) or reconnected (`reconnect()`) after a forced state.
     pub fn resume(&self, page: u64) {
         let linked = match self.pages().get(&page).map(|p| &p.link) {
-            Some(Link::Linked { number, device_id, .. }) => Some((number.clone(), *device_id)),
+            Some(Link::Linked {
+                number, device_id, ..
+            }) => Some((number.clone(), *device_id)),
             _ => None,
         };
-        let Some((number, device_id)) = linked else { return };
+        let Some((number, device_id)) = linked else {
+            return;
+        };
         self.replace_older_page(&number, device_id);
         self.set_state(page, "CONNECTED");
         self.send_to(page, json!({"type": "stream-error", "state": "CONNECTED"}));
@@ -326,7 +372,9 @@ fn parse_qr(qr: &str) -> Result<Vec<&str>, SimError> {
         return Err(SimError::MalformedQr(format!("field {} is empty", i + 1)));
     }
     if !parts[0].starts_with("2@") {
-        return Err(SimError::MalformedQr("the ref must start with \"2@\"".into()));
+        return Err(SimError::MalformedQr(
+            "the ref must start with \"2@\"".into(),
+        ));
     }
     Ok(parts)
 }

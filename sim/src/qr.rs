@@ -11,7 +11,11 @@ pub fn matrix(data: &str) -> Option<Vec<String>> {
     Some(
         colors
             .chunks(width)
-            .map(|row| row.iter().map(|c| if *c == Color::Dark { '1' } else { '0' }).collect())
+            .map(|row| {
+                row.iter()
+                    .map(|c| if *c == Color::Dark { '1' } else { '0' })
+                    .collect()
+            })
             .collect(),
     )
 }

@@ -27,21 +27,37 @@ impl Simulator {
         let port = config.port;
         let core = Core::new(config)?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| SimError::Bind { port, source })?;
-        let port = listener.local_addr().map_err(|source| SimError::Bind { port, source })?.port();
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| SimError::Bind { port, source })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| SimError::Bind { port, source })?
+            .port();
         let (stop, stop_rx) = watch::channel(false);
-        let app = router(AppState { core: core.clone(), stop: stop_rx.clone() });
+        let app = router(AppState {
+            core: core.clone(),
+            stop: stop_rx.clone(),
+        });
         let mut until_stop = stop_rx;
         let server = tokio::spawn(async move {
             let stopped = async move {
                 let _ = until_stop.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stopped).await {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+            {
                 tracing::error!(error = %e, "simulator server failed");
             }
         });
         tracing::info!(port, "wa-sim listening");
-        Ok(Simulator { core, port, stop, server: Some(server) })
+        Ok(Simulator {
+            core,
+            port,
+            stop,
+            server: Some(server),
+        })
     }
 
     /// The WhatsApp Web URL to open, `http://127.0.0.1:<port>/`.
@@ -54,7 +70,12 @@ impl Simulator {
     }
 
     /// The phone scans `qr` as `number` with `push_name`. Fails if the QR is unknown, stale or malformed.
-    pub async fn scan(&self, qr: &str, number: &str, push_name: &str) -> Result<ScanResult, SimError> {
+    pub async fn scan(
+        &self,
+        qr: &str,
+        number: &str,
+        push_name: &str,
+    ) -> Result<ScanResult, SimError> {
         self.core.scan(qr, number, push_name)
     }
 
@@ -110,7 +131,10 @@ impl Simulator {
 
     /// A group with these members (numbers); returns its id, `1203...@g.us`.
     pub fn create_group(&self, name: &str, members: &[&str]) -> String {
-        let members: Vec<String> = members.iter().filter_map(|m| parse_number(m).ok()).collect();
+        let members: Vec<String> = members
+            .iter()
+            .filter_map(|m| parse_number(m).ok())
+            .collect();
         self.core.create_group(name, &members)
     }
 
@@ -136,7 +160,10 @@ impl Simulator {
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         if let Some(mut server) = self.server.take() {
-            if tokio::time::timeout(Duration::from_secs(3), &mut server).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(3), &mut server)
+                .await
+                .is_err()
+            {
                 server.abort();
             }
         }

@@ -122,7 +122,10 @@ impl World {
             return lid.clone();
         }
         let lid = loop {
-            let candidate = format!("{}", rand::random_range(10_000_000_000_000u64..99_999_999_999_999));
+            let candidate = format!(
+                "{}",
+                rand::random_range(10_000_000_000_000u64..99_999_999_999_999)
+            );
             if !self.lids.contains_key(&candidate) {
                 break candidate;
             }
@@ -133,7 +136,10 @@ impl World {
 
     /// The existing lid of a number, if any.
     pub fn existing_lid(&self, number: &str) -> Option<String> {
-        self.lids.iter().find(|(_, n)| *n == number).map(|(l, _)| l.clone())
+        self.lids
+            .iter()
+            .find(|(_, n)| *n == number)
+            .map(|(l, _)| l.clone())
     }
 }
 
@@ -148,7 +154,8 @@ impl Store {
         let Some(dir) = dir else {
             return Ok(Store { file: None });
         };
-        std::fs::create_dir_all(dir).map_err(|e| SimError::State(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| SimError::State(format!("{}: {e}", dir.display())))?;
         Ok(Store {
             file: Some(dir.join("state.json")),
         })

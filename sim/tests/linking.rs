@@ -14,27 +14,47 @@ async fn the_qr_string_appears_late_and_rotates() {
     let browser = TestBrowser::launch(profile.path()).await;
     browser.open(&sim.base_url()).await;
 
-    let version_at_load: bool = browser.eval("window.Debug !== undefined && window.Debug.VERSION !== undefined").await.unwrap();
+    let version_at_load: bool = browser
+        .eval("window.Debug !== undefined && window.Debug.VERSION !== undefined")
+        .await
+        .unwrap();
     let require_throws: String = browser
         .eval("(() => { try { window.require('WAWebSocketModel'); return 'no'; } catch (e) { return e.message; } })()")
         .await
         .unwrap();
-    assert!(!version_at_load, "Debug.VERSION must appear only after the bundles load");
-    assert!(require_throws.contains("WAWebSocketModel"), "{require_throws}");
+    assert!(
+        !version_at_load,
+        "Debug.VERSION must appear only after the bundles load"
+    );
+    assert!(
+        require_throws.contains("WAWebSocketModel"),
+        "{require_throws}"
+    );
 
     let first = shown_qr(&browser).await;
     let parts: Vec<&str> = first.split(',').collect();
     assert_eq!(parts.len(), 5, "{first}");
     assert!(parts[0].starts_with("2@"));
     let built = browser.eval::<String>(BUILD_QR_FROM_MODULES).await.unwrap();
-    assert_eq!(built, first, "the modules' keys and Conn.ref must make the QR shown");
+    assert_eq!(
+        built, first,
+        "the modules' keys and Conn.ref must make the QR shown"
+    );
     assert_eq!(sim.current_qrs(), vec![first.clone()]);
 
     let js = format!("(() => {{ const d = document.querySelector('div[data-ref] canvas'); return d && d.parentElement.dataset.ref !== {first:?}; }})()");
     browser.wait_for("the QR to rotate", &js).await;
     let second = shown_qr(&browser).await;
-    assert_ne!(second.split(',').next(), first.split(',').next(), "a new ref");
-    assert_eq!(second.split(',').skip(1).collect::<Vec<_>>(), parts[1..].to_vec(), "same keys");
+    assert_ne!(
+        second.split(',').next(),
+        first.split(',').next(),
+        "a new ref"
+    );
+    assert_eq!(
+        second.split(',').skip(1).collect::<Vec<_>>(),
+        parts[1..].to_vec(),
+        "same keys"
+    );
     browser.wait_event("change:ref", |e| e["ev"] == "ref").await;
     browser.close().await;
     sim.shutdown().await;
@@ -64,7 +84,10 @@ async fn refresh_qr_after_unpaired_idle_brings_new_refs() {
     let stale = sim.scan(&first, NUMBER, "Tester").await;
     assert!(matches!(stale, Err(wa_sim::SimError::StaleQr)), "{stale:?}");
 
-    browser.eval::<Value>("window.require('WAWebCmd').Cmd.refreshQR()").await.unwrap();
+    browser
+        .eval::<Value>("window.require('WAWebCmd').Cmd.refreshQR()")
+        .await
+        .unwrap();
     wait_state(&browser, "UNPAIRED").await;
     let js = format!("(() => {{ const r = window.require('WAWebConnModel').Conn.ref; return r && !{first:?}.startsWith(r + ',') ? r : null; }})()");
     browser.wait_for("a fresh ref", &js).await;
@@ -85,18 +108,33 @@ async fn a_scan_makes_the_page_reload_connect_and_sync_without_a_qr() {
 
     let scanned = sim.scan(&qr, NUMBER, "Alice").await.unwrap();
     assert_eq!(scanned.wid, format!("{NUMBER}@c.us"));
-    assert!(sim.scan(&qr, NUMBER, "Alice").await.is_err(), "a QR links once");
-    browser.wait_event("empty ref", |e| e["ev"] == "ref" && e["ref"] == "").await;
-    browser.wait_event("PAIRING", |e| e["state"] == "PAIRING").await;
+    assert!(
+        sim.scan(&qr, NUMBER, "Alice").await.is_err(),
+        "a QR links once"
+    );
+    browser
+        .wait_event("empty ref", |e| e["ev"] == "ref" && e["ref"] == "")
+        .await;
+    browser
+        .wait_event("PAIRING", |e| e["state"] == "PAIRING")
+        .await;
     wait_synced(&browser).await;
 
     let events = browser.events();
     let loads = events.iter().filter(|e| e["ev"] == "load").count();
-    assert_eq!(loads, 2, "the page reloads itself once after the scan: {events:#?}");
+    assert_eq!(
+        loads, 2,
+        "the page reloads itself once after the scan: {events:#?}"
+    );
     let reload = events.iter().rposition(|e| e["ev"] == "load").unwrap();
     let after_reload = &events[reload..];
-    assert!(!after_reload.iter().any(|e| e["ev"] == "ref"), "no QR after the reload");
-    assert!(after_reload.iter().any(|e| e["ev"] == "offline_progress_update_from_bridge"));
+    assert!(
+        !after_reload.iter().any(|e| e["ev"] == "ref"),
+        "no QR after the reload"
+    );
+    assert!(after_reload
+        .iter()
+        .any(|e| e["ev"] == "offline_progress_update_from_bridge"));
     let me: Value = browser
         .eval("(() => { const U = window.require('WAWebUserPrefsMeUser'); return { pn: U.getMaybeMePnUser()._serialized, lid: String(U.getMaybeMeLidUser()), conn: window.require('WAWebConnModel').Conn.serialize(), progress: window.require('WAWebOfflineHandler').OfflineMessageHandler.getOfflineDeliveryProgress() }; })()")
         .await
@@ -123,9 +161,22 @@ async fn relaunching_chromium_on_the_same_profile_restores_without_a_qr() {
     let browser = TestBrowser::launch(profile.path()).await;
     browser.open(&sim.base_url()).await;
     wait_synced(&browser).await;
-    let states: Vec<Value> = browser.events().into_iter().filter(|e| e["ev"] == "state" || e["ev"] == "ref").collect();
-    assert!(!states.iter().any(|e| e["ev"] == "ref" || e["state"] == "UNPAIRED"), "no QR: {states:#?}");
-    assert_eq!(sim.counters().restores, 2, "after the scan and after the relaunch");
+    let states: Vec<Value> = browser
+        .events()
+        .into_iter()
+        .filter(|e| e["ev"] == "state" || e["ev"] == "ref")
+        .collect();
+    assert!(
+        !states
+            .iter()
+            .any(|e| e["ev"] == "ref" || e["state"] == "UNPAIRED"),
+        "no QR: {states:#?}"
+    );
+    assert_eq!(
+        sim.counters().restores,
+        2,
+        "after the scan and after the relaunch"
+    );
     browser.close().await;
     sim.shutdown().await;
 }
@@ -133,7 +184,9 @@ async fn relaunching_chromium_on_the_same_profile_restores_without_a_qr() {
 #[tokio::test]
 async fn a_fresh_profile_with_only_indexeddb_and_local_storage_restores() {
     let state = tempfile::tempdir().unwrap();
-    let sim = Simulator::start(SimConfig::fast().with_state_dir(state.path())).await.unwrap();
+    let sim = Simulator::start(SimConfig::fast().with_state_dir(state.path()))
+        .await
+        .unwrap();
     let profile = tempfile::tempdir().unwrap();
     let browser = TestBrowser::launch(profile.path()).await;
     link(&browser, &sim, NUMBER).await;
@@ -141,17 +194,29 @@ async fn a_fresh_profile_with_only_indexeddb_and_local_storage_restores() {
     // Same port and state folder: the same origin and the same servers' memory.
     let port = sim.port();
     sim.shutdown().await;
-    let sim = Simulator::start(SimConfig::fast().with_state_dir(state.path()).with_port(port)).await.unwrap();
+    let sim = Simulator::start(
+        SimConfig::fast()
+            .with_state_dir(state.path())
+            .with_port(port),
+    )
+    .await
+    .unwrap();
 
     let fresh = tempfile::tempdir().unwrap();
     for folder in ["IndexedDB", "Local Storage"] {
-        copy_dir(&profile.path().join("Default").join(folder), &fresh.path().join("Default").join(folder));
+        copy_dir(
+            &profile.path().join("Default").join(folder),
+            &fresh.path().join("Default").join(folder),
+        );
     }
     let browser = TestBrowser::launch(fresh.path()).await;
     browser.open(&sim.base_url()).await;
     wait_synced(&browser).await;
     assert!(!browser.events().iter().any(|e| e["ev"] == "ref"), "no QR");
-    let me: String = browser.eval("window.require('WAWebUserPrefsMeUser').getMaybeMePnUser()._serialized").await.unwrap();
+    let me: String = browser
+        .eval("window.require('WAWebUserPrefsMeUser').getMaybeMePnUser()._serialized")
+        .await
+        .unwrap();
     assert_eq!(me, format!("{NUMBER}@c.us"));
     browser.close().await;
     sim.shutdown().await;
@@ -166,12 +231,21 @@ async fn unlinking_from_the_phone_logs_out_navigates_with_post_logout_and_shows_
     browser.clear_events();
 
     sim.unlink(NUMBER).await.unwrap();
-    browser.wait_event("logout_from_bridge", |e| e["ev"] == "logout_from_bridge").await;
-    browser.wait_event("post_logout=1 load", |e| e["ev"] == "load" && e["url"].as_str().unwrap_or("").contains("post_logout=1")).await;
+    browser
+        .wait_event("logout_from_bridge", |e| e["ev"] == "logout_from_bridge")
+        .await;
+    browser
+        .wait_event("post_logout=1 load", |e| {
+            e["ev"] == "load" && e["url"].as_str().unwrap_or("").contains("post_logout=1")
+        })
+        .await;
     let qr = shown_qr(&browser).await;
     assert!(qr.starts_with("2@"));
     assert!(sim.linked_devices(NUMBER).is_empty());
-    let stored: Value = browser.eval("localStorage.getItem('last-wid-md')").await.unwrap();
+    let stored: Value = browser
+        .eval("localStorage.getItem('last-wid-md')")
+        .await
+        .unwrap();
     assert_eq!(stored, Value::Null, "credentials are gone");
     assert_eq!(sim.counters().devices_unlinked, 1);
     browser.close().await;
@@ -191,7 +265,10 @@ async fn stored_credentials_of_an_unlinked_device_go_unpaired_and_are_cleared() 
     browser.open(&sim.base_url()).await;
     wait_state(&browser, "UNPAIRED").await;
     shown_qr(&browser).await;
-    let stored: Value = browser.eval("localStorage.getItem('last-wid-md')").await.unwrap();
+    let stored: Value = browser
+        .eval("localStorage.getItem('last-wid-md')")
+        .await
+        .unwrap();
     assert_eq!(stored, Value::Null);
     assert_eq!(sim.counters().restores_refused, 1);
     browser.close().await;
@@ -206,13 +283,26 @@ async fn a_renamed_module_makes_require_throw_for_the_old_name() {
     let profile = tempfile::tempdir().unwrap();
     let browser = TestBrowser::launch(profile.path()).await;
     browser.open(&sim.base_url()).await;
-    browser.wait_for("Debug.VERSION", "window.Debug && window.Debug.VERSION").await;
+    browser
+        .wait_for("Debug.VERSION", "window.Debug && window.Debug.VERSION")
+        .await;
 
-    let probe = |name: &str| format!("(() => {{ try {{ return typeof window.require('{name}'); }} catch (e) {{ return 'threw: ' + e.message; }} }})()");
-    let old: String = browser.eval(&probe("WAWebSendMsgChatAction")).await.unwrap();
-    let new: String = browser.eval(&probe("WAWebSendMsgChatActionV2")).await.unwrap();
+    let probe = |name: &str| {
+        format!("(() => {{ try {{ return typeof window.require('{name}'); }} catch (e) {{ return 'threw: ' + e.message; }} }})()")
+    };
+    let old: String = browser
+        .eval(&probe("WAWebSendMsgChatAction"))
+        .await
+        .unwrap();
+    let new: String = browser
+        .eval(&probe("WAWebSendMsgChatActionV2"))
+        .await
+        .unwrap();
     let removed: String = browser.eval(&probe("WAWebQueryExistsJob")).await.unwrap();
-    assert!(old.starts_with("threw") && old.contains("WAWebSendMsgChatAction"), "{old}");
+    assert!(
+        old.starts_with("threw") && old.contains("WAWebSendMsgChatAction"),
+        "{old}"
+    );
     assert_eq!(new, "object");
     assert!(removed.starts_with("threw"), "{removed}");
     shown_qr(&browser).await; // the page itself still works

@@ -44,20 +44,34 @@ async fn linked() -> (Simulator, tempfile::TempDir, TestBrowser) {
 }
 
 fn acks_of(browser: &TestBrowser, id: &str) -> Vec<i64> {
-    browser.events().iter().filter(|e| e["ev"] == "ack" && e["id"] == id).map(|e| e["ack"].as_i64().unwrap()).collect()
+    browser
+        .events()
+        .iter()
+        .filter(|e| e["ev"] == "ack" && e["id"] == id)
+        .map(|e| e["ack"].as_i64().unwrap())
+        .collect()
 }
 
 #[tokio::test]
 async fn a_send_is_recorded_by_the_servers_and_acked_1_2_3() {
     let (sim, _profile, browser) = linked().await;
-    let sent: Value = browser.eval(&send_js(&format!("{FRIEND}@c.us"), "hello there")).await.unwrap();
+    let sent: Value = browser
+        .eval(&send_js(&format!("{FRIEND}@c.us"), "hello there"))
+        .await
+        .unwrap();
     let id = sent["id"].as_str().unwrap().to_string();
     assert!(id.starts_with(&format!("true_{FRIEND}@c.us_3EB0")), "{id}");
     assert_eq!(sent["ack"], 0);
 
-    browser.wait_event("ack 3", |e| e["ev"] == "ack" && e["id"] == id.as_str() && e["ack"] == 3).await;
+    browser
+        .wait_event("ack 3", |e| {
+            e["ev"] == "ack" && e["id"] == id.as_str() && e["ack"] == 3
+        })
+        .await;
     assert_eq!(acks_of(&browser, &id), vec![1, 2, 3]);
-    let result: Value = browser.wait_for("the send result", "window.lastSendResult").await;
+    let result: Value = browser
+        .wait_for("the send result", "window.lastSendResult")
+        .await;
     assert_eq!(result["messageSendResult"], "OK");
     let recorded = sim.sent_messages(ME);
     assert_eq!(recorded.len(), 1);
@@ -74,10 +88,19 @@ async fn a_send_is_recorded_by_the_servers_and_acked_1_2_3() {
 async fn a_failing_send_gets_ack_minus_one() {
     let (sim, _profile, browser) = linked().await;
     sim.set_ack_behaviour(AckBehaviour::fail(50));
-    let sent: Value = browser.eval(&send_js(&format!("{FRIEND}@c.us"), "doomed")).await.unwrap();
+    let sent: Value = browser
+        .eval(&send_js(&format!("{FRIEND}@c.us"), "doomed"))
+        .await
+        .unwrap();
     let id = sent["id"].as_str().unwrap().to_string();
-    browser.wait_event("ack -1", |e| e["ev"] == "ack" && e["id"] == id.as_str() && e["ack"] == -1).await;
-    let result: Value = browser.wait_for("the send result", "window.lastSendResult").await;
+    browser
+        .wait_event("ack -1", |e| {
+            e["ev"] == "ack" && e["id"] == id.as_str() && e["ack"] == -1
+        })
+        .await;
+    let result: Value = browser
+        .wait_for("the send result", "window.lastSendResult")
+        .await;
     assert_eq!(result["messageSendResult"], "ERROR");
     assert_eq!(sim.sent_messages(ME)[0].ack, -1);
     browser.close().await;
@@ -87,9 +110,16 @@ async fn a_failing_send_gets_ack_minus_one() {
 #[tokio::test]
 async fn an_inbound_text_arrives_as_msg_add_with_is_new_msg() {
     let (sim, _profile, browser) = linked().await;
-    let id = sim.send_inbound(InboundMessage::text(ME, FRIEND, "hi from the phone").push_name("Bob")).await.unwrap();
+    let id = sim
+        .send_inbound(InboundMessage::text(ME, FRIEND, "hi from the phone").push_name("Bob"))
+        .await
+        .unwrap();
     assert!(id.starts_with(&format!("false_{FRIEND}@c.us_")), "{id}");
-    let added = browser.wait_event("Msg add", |e| e["ev"] == "msg-add" && e["id"] == id.as_str()).await;
+    let added = browser
+        .wait_event("Msg add", |e| {
+            e["ev"] == "msg-add" && e["id"] == id.as_str()
+        })
+        .await;
     assert_eq!(added["isNewMsg"], true);
     assert_eq!(added["body"], "hi from the phone");
     assert_eq!(added["type"], "chat");
@@ -104,35 +134,72 @@ async fn an_inbound_text_arrives_as_msg_add_with_is_new_msg() {
 async fn group_lid_ciphertext_history_and_own_phone_messages_look_as_on_whatsapp() {
     let (sim, _profile, browser) = linked().await;
     let group = sim.create_group("Team", &[ME, FRIEND]);
-    assert!(group.starts_with("120363") && group.ends_with("@g.us"), "{group}");
+    assert!(
+        group.starts_with("120363") && group.ends_with("@g.us"),
+        "{group}"
+    );
 
-    let in_group = sim.send_inbound(InboundMessage::text(ME, FRIEND, "in the group").in_group(&group)).await.unwrap();
-    let e = browser.wait_event("group add", |e| e["id"] == in_group.as_str()).await;
+    let in_group = sim
+        .send_inbound(InboundMessage::text(ME, FRIEND, "in the group").in_group(&group))
+        .await
+        .unwrap();
+    let e = browser
+        .wait_event("group add", |e| e["id"] == in_group.as_str())
+        .await;
     assert_eq!(e["from"], group.as_str());
     assert_eq!(e["author"], format!("{FRIEND}@c.us"));
-    assert!(in_group.ends_with(&format!("_{FRIEND}@c.us")), "participant in the id: {in_group}");
+    assert!(
+        in_group.ends_with(&format!("_{FRIEND}@c.us")),
+        "participant in the id: {in_group}"
+    );
 
     let lid = sim.add_lid_contact("923215550000");
-    let from_lid = sim.send_inbound(InboundMessage::text(ME, "923215550000", "via lid").via_lid()).await.unwrap();
-    let e = browser.wait_event("lid add", |e| e["id"] == from_lid.as_str()).await;
+    let from_lid = sim
+        .send_inbound(InboundMessage::text(ME, "923215550000", "via lid").via_lid())
+        .await
+        .unwrap();
+    let e = browser
+        .wait_event("lid add", |e| e["id"] == from_lid.as_str())
+        .await;
     assert_eq!(e["from"], lid.as_str());
     let js = format!("(() => {{ const A = window.require('WAWebApiContact'); const W = window.require('WAWebWidFactory'); return [String(A.getPhoneNumber(W.createWid({lid:?}))), String(A.getCurrentLid(W.createWid('923215550000@c.us')))]; }})()");
     let resolved: Vec<String> = browser.eval(&js).await.unwrap();
     assert_eq!(resolved, vec!["923215550000@c.us".to_string(), lid.clone()]);
 
-    let cipher = sim.send_inbound(InboundMessage::text(ME, FRIEND, "decrypted later").ciphertext(300)).await.unwrap();
-    let e = browser.wait_event("ciphertext add", |e| e["ev"] == "msg-add" && e["id"] == cipher.as_str()).await;
+    let cipher = sim
+        .send_inbound(InboundMessage::text(ME, FRIEND, "decrypted later").ciphertext(300))
+        .await
+        .unwrap();
+    let e = browser
+        .wait_event("ciphertext add", |e| {
+            e["ev"] == "msg-add" && e["id"] == cipher.as_str()
+        })
+        .await;
     assert_eq!(e["type"], "ciphertext");
-    let e = browser.wait_event("change:type", |e| e["ev"] == "type" && e["id"] == cipher.as_str()).await;
+    let e = browser
+        .wait_event("change:type", |e| {
+            e["ev"] == "type" && e["id"] == cipher.as_str()
+        })
+        .await;
     assert_eq!(e["type"], "chat");
     assert_eq!(e["body"], "decrypted later");
 
-    let old = sim.send_inbound(InboundMessage::text(ME, FRIEND, "old news").history()).await.unwrap();
-    let e = browser.wait_event("history add", |e| e["id"] == old.as_str()).await;
+    let old = sim
+        .send_inbound(InboundMessage::text(ME, FRIEND, "old news").history())
+        .await
+        .unwrap();
+    let e = browser
+        .wait_event("history add", |e| e["id"] == old.as_str())
+        .await;
     assert_eq!(e["isNewMsg"], false);
 
-    let mine = sim.send_inbound(InboundMessage::text(ME, FRIEND, "typed on the phone").from_own_phone()).await.unwrap();
-    let e = browser.wait_event("own phone add", |e| e["id"] == mine.as_str()).await;
+    let mine = sim
+        .send_inbound(InboundMessage::text(ME, FRIEND, "typed on the phone").from_own_phone())
+        .await
+        .unwrap();
+    let e = browser
+        .wait_event("own phone add", |e| e["id"] == mine.as_str())
+        .await;
     assert_eq!(e["fromMe"], true);
     assert!(mine.starts_with(&format!("true_{FRIEND}@c.us_")));
     browser.close().await;
@@ -143,12 +210,17 @@ async fn group_lid_ciphertext_history_and_own_phone_messages_look_as_on_whatsapp
 async fn messages_sent_while_the_browser_was_closed_arrive_as_new_on_restore() {
     let (sim, profile, browser) = linked().await;
     browser.close().await;
-    let id = sim.send_inbound(InboundMessage::text(ME, FRIEND, "while you were away")).await.unwrap();
+    let id = sim
+        .send_inbound(InboundMessage::text(ME, FRIEND, "while you were away"))
+        .await
+        .unwrap();
 
     let browser = TestBrowser::launch(profile.path()).await;
     browser.open(&sim.base_url()).await;
     wait_synced(&browser).await;
-    let e = browser.wait_event("offline message", |e| e["id"] == id.as_str()).await;
+    let e = browser
+        .wait_event("offline message", |e| e["id"] == id.as_str())
+        .await;
     assert_eq!(e["isNewMsg"], true);
     browser.close().await;
     sim.shutdown().await;
@@ -159,13 +231,24 @@ async fn a_forced_conflict_reaches_the_page_and_takeover_recovers() {
     let (sim, _profile, browser) = linked().await;
     sim.force_state(ME, "CONFLICT").await.unwrap();
     wait_state(&browser, "CONFLICT").await;
-    let id = sim.send_inbound(InboundMessage::text(ME, FRIEND, "held back")).await.unwrap();
-    browser.eval::<Value>("window.require('WAWebSocketModel').Socket.takeover()").await.unwrap();
+    let id = sim
+        .send_inbound(InboundMessage::text(ME, FRIEND, "held back"))
+        .await
+        .unwrap();
+    browser
+        .eval::<Value>("window.require('WAWebSocketModel').Socket.takeover()")
+        .await
+        .unwrap();
     wait_state(&browser, "CONNECTED").await;
-    browser.wait_event("held message", |e| e["id"] == id.as_str()).await;
+    browser
+        .wait_event("held message", |e| e["id"] == id.as_str())
+        .await;
 
     assert!(sim.force_state(ME, "NOT_A_STATE").await.is_err());
-    assert!(matches!(sim.force_state("923000000001", "TIMEOUT").await, Err(wa_sim::SimError::NotLinked(_))));
+    assert!(matches!(
+        sim.force_state("923000000001", "TIMEOUT").await,
+        Err(wa_sim::SimError::NotLinked(_))
+    ));
     browser.close().await;
     sim.shutdown().await;
 }
@@ -193,9 +276,17 @@ async fn query_exists_knows_unregistered_numbers_and_lids() {
 async fn socket_logout_from_the_page_fires_logout_and_unlinks_the_device() {
     let (sim, _profile, browser) = linked().await;
     browser.clear_events();
-    let _ = browser.eval::<Value>("(() => { window.require('WAWebSocketModel').Socket.logout(); return true; })()").await;
+    let _ = browser
+        .eval::<Value>(
+            "(() => { window.require('WAWebSocketModel').Socket.logout(); return true; })()",
+        )
+        .await;
     browser.wait_event("logout", |e| e["ev"] == "logout").await;
-    browser.wait_event("post_logout=1", |e| e["ev"] == "load" && e["url"].as_str().unwrap_or("").contains("post_logout=1")).await;
+    browser
+        .wait_event("post_logout=1", |e| {
+            e["ev"] == "load" && e["url"].as_str().unwrap_or("").contains("post_logout=1")
+        })
+        .await;
     common::shown_qr(&browser).await;
     assert!(sim.linked_devices(ME).is_empty());
     browser.close().await;

@@ -47,11 +47,15 @@ const OBSERVER: &str = r#"(() => {
 
 /// The real Chromium binary, or the Debian wrapper.
 pub fn chromium() -> PathBuf {
-    ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .expect("Chromium is not installed (apt-get install chromium)")
+    [
+        "/usr/lib/chromium/chromium",
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+    .expect("Chromium is not installed (apt-get install chromium)")
 }
 
 /// A headless Chromium with one page and an event log fed by the observer.
@@ -110,7 +114,10 @@ impl TestBrowser {
             }
         };
         let events = Arc::new(Mutex::new(Vec::new()));
-        let mut stream = page.event_listener::<EventBindingCalled>().await.expect("binding listener");
+        let mut stream = page
+            .event_listener::<EventBindingCalled>()
+            .await
+            .expect("binding listener");
         let sink = events.clone();
         let listener = tokio::spawn(async move {
             while let Some(call) = stream.next().await {
@@ -119,13 +126,26 @@ impl TestBrowser {
                 }
             }
         });
-        page.execute(AddBindingParams::new("simTestEvent")).await.expect("add binding");
-        page.evaluate_on_new_document(OBSERVER).await.expect("observer script");
-        TestBrowser { browser, handler, listener, page, events }
+        page.execute(AddBindingParams::new("simTestEvent"))
+            .await
+            .expect("add binding");
+        page.evaluate_on_new_document(OBSERVER)
+            .await
+            .expect("observer script");
+        TestBrowser {
+            browser,
+            handler,
+            listener,
+            page,
+            events,
+        }
     }
 
     pub async fn open(&self, url: &str) {
-        tokio::time::timeout(DEADLINE, self.page.goto(url)).await.expect("goto timed out").expect("goto");
+        tokio::time::timeout(DEADLINE, self.page.goto(url))
+            .await
+            .expect("goto timed out")
+            .expect("goto");
     }
 
     /// Evaluates `js` (promises awaited); page errors come back as `Err`.
@@ -149,7 +169,10 @@ impl TestBrowser {
                 Ok(v) => return v,
                 Err(e) => last = e,
             }
-            assert!(started.elapsed() < DEADLINE, "timed out waiting for {what} (last error: {last})");
+            assert!(
+                started.elapsed() < DEADLINE,
+                "timed out waiting for {what} (last error: {last})"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -166,7 +189,11 @@ impl TestBrowser {
             if let Some(e) = self.events().into_iter().find(|e| matches(e)) {
                 return e;
             }
-            assert!(started.elapsed() < DEADLINE, "timed out waiting for event: {what}\nevents: {:#?}", self.events());
+            assert!(
+                started.elapsed() < DEADLINE,
+                "timed out waiting for event: {what}\nevents: {:#?}",
+                self.events()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -191,7 +218,12 @@ impl TestBrowser {
 /// The QR string the page shows, read from the old-style markup.
 pub async fn shown_qr(browser: &TestBrowser) -> String {
     let js = "(() => { const d = document.querySelector('div[data-ref]'); return d && d.dataset.ref ? d.dataset.ref : null; })()";
-    browser.wait_for("a QR in div[data-ref]", js).await.as_str().unwrap().to_string()
+    browser
+        .wait_for("a QR in div[data-ref]", js)
+        .await
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// Waits for `Socket.state` to equal `state`.
@@ -199,7 +231,9 @@ pub async fn wait_state(browser: &TestBrowser, state: &str) {
     let js = format!(
         "(() => {{ try {{ return window.require('WAWebSocketModel').Socket.state === '{state}'; }} catch (e) {{ return false; }} }})()"
     );
-    browser.wait_for(&format!("Socket.state {state}"), &js).await;
+    browser
+        .wait_for(&format!("Socket.state {state}"), &js)
+        .await;
 }
 
 /// Waits for `Socket.hasSynced === true`.
@@ -209,7 +243,11 @@ pub async fn wait_synced(browser: &TestBrowser) {
 }
 
 /// Opens the simulator, scans the QR as `number` and waits until the page is linked and synced.
-pub async fn link(browser: &TestBrowser, sim: &wa_sim::Simulator, number: &str) -> wa_sim::ScanResult {
+pub async fn link(
+    browser: &TestBrowser,
+    sim: &wa_sim::Simulator,
+    number: &str,
+) -> wa_sim::ScanResult {
     browser.open(&sim.base_url()).await;
     let qr = shown_qr(browser).await;
     let result = sim.scan(&qr, number, "Tester").await.expect("scan");
