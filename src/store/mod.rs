@@ -88,7 +88,7 @@ pub trait Store: ConnectionRepo + ArchiveRepo + EventRepo {}
 impl<T: ConnectionRepo + ArchiveRepo + EventRepo> Store for T {}
 
 /// Where the store lives; built by the app's config.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StoreSettings {
     /// `MONGO_URI`; `None` selects the embedded SQLite store.
     pub mongo_uri: Option<String>,
@@ -96,6 +96,17 @@ pub struct StoreSettings {
     pub mongo_db: Option<String>,
     /// `DATA_DIR`: home of the SQLite file.
     pub data_dir: PathBuf,
+}
+
+/// The URI may carry credentials, so `Debug` only says whether one is set.
+impl std::fmt::Debug for StoreSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreSettings")
+            .field("mongo_uri", &self.mongo_uri.as_ref().map(|_| "<redacted>"))
+            .field("mongo_db", &self.mongo_db)
+            .field("data_dir", &self.data_dir)
+            .finish()
+    }
 }
 
 /// Opens the configured backend once, without retrying: app startup owns the retry policy.
