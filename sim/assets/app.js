@@ -203,7 +203,12 @@ const app = {
     startAltLinking(phone, notify) {
         return this.query('alt-link', phone + '@c.us').then((r) => {
             if (!r || !r.code) throw new Error('startAltLinkingFlow: the servers refused ' + phone);
+            // The code replaces the QR: no more refs on screen.
             this.pairingType = 'ALT_DEVICE_LINKING';
+            clearTimeout(this.refTimer);
+            this.refs = [];
+            this.currentQr = '';
+            this.send({ type: 'qr', qr: '' });
             ui.linkCode(r.code, phone, notify);
             return r.code;
         });

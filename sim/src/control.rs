@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/__sim/qr.svg", get(qr_svg))
         .route("/__sim/qrs", get(qrs))
         .route("/__sim/scan", post(scan))
+        .route("/__sim/link-code", post(link_code))
         .route("/__sim/inbound", post(inbound))
         .route("/__sim/accounts", get(accounts))
         .route("/__sim/accounts/{number}/devices", get(devices))
@@ -99,6 +100,19 @@ struct ScanBody {
 
 async fn scan(State(s): State<AppState>, Body(b): Body<ScanBody>) -> ApiResult {
     let result = s.core.scan(&b.qr, &b.number, &b.push_name)?;
+    Ok(Json(json!(result)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeBody {
+    code: String,
+    #[serde(default)]
+    push_name: String,
+}
+
+async fn link_code(State(s): State<AppState>, Body(b): Body<CodeBody>) -> ApiResult {
+    let result = s.core.enter_link_code(&b.code, &b.push_name)?;
     Ok(Json(json!(result)))
 }
 

@@ -62,6 +62,8 @@ pub struct Pairing {
     pub current: Option<String>,
     /// The ref shown before, and when it was replaced.
     pub previous: Option<(String, Instant)>,
+    /// Link-by-phone-number: the 8-character code and the number it was asked for.
+    pub code: Option<(String, String)>,
 }
 
 impl Core {

@@ -261,11 +261,12 @@ impl Core {
         });
     }
 
-    /// Answers a page query (`exists`, `chat`).
-    pub fn query(&self, query: &str, wid: &str) -> Value {
+    /// Answers a page query (`exists`, `chat`, `alt-link`).
+    pub fn query(&self, page: u64, query: &str, wid: &str) -> Value {
         match query {
             "exists" => self.query_exists(wid),
             "chat" => self.query_chat(wid),
+            "alt-link" => self.alt_link(page, wid),
             _ => Value::Null,
         }
     }

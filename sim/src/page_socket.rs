@@ -84,7 +84,7 @@ fn handle(core: &Arc<Core>, page: u64, text: &str) {
         PageFrame::Send { msg } => core.page_send(page, msg),
         PageFrame::Seen { chat } => core.seen(page, &chat),
         PageFrame::Query { iq, query, wid } => {
-            let result = core.query(&query, &wid);
+            let result = core.query(page, &query, &wid);
             core.send_to(
                 page,
                 json!({"type": "iq-result", "iq": iq, "result": result}),

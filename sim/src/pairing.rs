@@ -8,6 +8,8 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use tokio::sync::mpsc::Sender;
+
 use crate::core::{now_secs, push, Core, Link, Pairing};
 use crate::error::SimError;
 use crate::state::{Account, Device};
@@ -130,6 +132,56 @@ impl Core {
     fn try_scan(&self, qr: &str, number: &str, push_name: &str) -> Result<ScanResult, SimError> {
         let parts = parse_qr(qr)?;
         let (page, tx) = self.find_pairing_page(&parts)?;
+        Ok(self.link_page(page, &tx, number, push_name, parts[1]))
+    }
+
+    /// The phone typed a link code (link by phone number instead of QR).
+    pub fn enter_link_code(&self, code: &str, push_name: &str) -> Result<ScanResult, SimError> {
+        let wanted = code.replace('-', "").to_ascii_uppercase();
+        let found = self.pages().iter().find_map(|(id, p)| match &p.link {
+            Link::Pairing(Pairing {
+                code: Some((c, number)),
+                keys,
+                ..
+            }) if *c == wanted => Some((*id, p.tx.clone(), number.clone(), keys[0].clone())),
+            _ => None,
+        });
+        let Some((page, tx, number, noise)) = found else {
+            self.count(|c| c.scans_rejected += 1);
+            return Err(SimError::BadRequest(format!(
+                "no page is showing the link code {code:?}"
+            )));
+        };
+        Ok(self.link_page(page, &tx, &number, push_name, &noise))
+    }
+
+    /// A page asked for a link code for `phone` (`startAltLinkingFlow`).
+    pub fn alt_link(&self, page: u64, phone_wid: &str) -> Value {
+        let number = phone_wid.split('@').next().unwrap_or_default();
+        if parse_number(number).is_err() {
+            return Value::Null;
+        }
+        const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTVWXYZ123456789";
+        let code: String = (0..8)
+            .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+            .collect();
+        let mut pages = self.pages();
+        let Some(Link::Pairing(pairing)) = pages.get_mut(&page).map(|p| &mut p.link) else {
+            return Value::Null;
+        };
+        pairing.code = Some((code.clone(), number.to_string()));
+        json!({"code": code})
+    }
+
+    /// Records a new device for `number`, tells the page, and returns what was linked.
+    fn link_page(
+        &self,
+        page: u64,
+        tx: &Sender<Value>,
+        number: &str,
+        push_name: &str,
+        noise_key: &str,
+    ) -> ScanResult {
         let push_name = if push_name.trim().is_empty() {
             number
         } else {
@@ -145,7 +197,7 @@ impl Core {
             let device = Device {
                 id: account.next_device_id,
                 secret: random_secret(),
-                noise_key: parts[1].to_string(),
+                noise_key: noise_key.to_string(),
                 linked_at: now_secs(),
                 pending: Vec::new(),
             };
@@ -162,24 +214,22 @@ impl Core {
             "number": number, "deviceId": device.id, "secret": device.secret,
             "noiseKey": device.noise_key, "lid": lid, "pushname": push_name, "platform": platform,
         });
+        let delay = self.config.timing.pairing.as_millis() as u64;
         push(
-            &tx,
-            json!({"type": "pair-success", "creds": creds, "delayMs": self.config.timing.pairing.as_millis() as u64}),
+            tx,
+            json!({"type": "pair-success", "creds": creds, "delayMs": delay}),
         );
-        Ok(ScanResult {
+        ScanResult {
             number: number.to_string(),
             wid: format!("{number}@c.us"),
             lid: format!("{lid}@lid"),
             device_id: device.id,
             push_name: push_name.to_string(),
-        })
+        }
     }
 
     /// The page showing `parts[0]` as its ref (now, or replaced within the grace period).
-    fn find_pairing_page(
-        &self,
-        parts: &[&str],
-    ) -> Result<(u64, tokio::sync::mpsc::Sender<Value>), SimError> {
+    fn find_pairing_page(&self, parts: &[&str]) -> Result<(u64, Sender<Value>), SimError> {
         let grace = self.config.timing.ref_grace;
         let mut stale = false;
         for (id, p) in self.pages().iter() {

@@ -79,6 +79,15 @@ impl Simulator {
         self.core.scan(qr, number, push_name)
     }
 
+    /// The phone types the 8-character code a page got from `startAltLinkingFlow`.
+    pub async fn enter_link_code(
+        &self,
+        code: &str,
+        push_name: &str,
+    ) -> Result<ScanResult, SimError> {
+        self.core.enter_link_code(code, push_name)
+    }
+
     /// QR strings of pages currently waiting for a scan, as the pages built them.
     pub fn current_qrs(&self) -> Vec<String> {
         self.core.current_qrs()

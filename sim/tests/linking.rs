@@ -309,3 +309,25 @@ async fn a_renamed_module_makes_require_throw_for_the_old_name() {
     browser.close().await;
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn linking_by_phone_number_shows_a_code_the_phone_can_enter() {
+    let sim = Simulator::start(SimConfig::fast()).await.unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let browser = TestBrowser::launch(profile.path()).await;
+    browser.open(&sim.base_url()).await;
+    wait_state(&browser, "UNPAIRED").await;
+    let js = format!(
+        "(async () => {{ const A = window.require('WAWebAltDeviceLinkingApi'); A.setPairingType('ALT_DEVICE_LINKING'); await A.initializeAltDeviceLinking(); return await A.startAltLinkingFlow('{NUMBER}', true); }})()"
+    );
+    let code: String = browser.eval(&js).await.unwrap();
+    assert_eq!(code.len(), 8, "{code}");
+    assert!(sim.current_qrs().is_empty(), "the code replaces the QR");
+    assert!(sim.enter_link_code("WRONG123", "x").await.is_err());
+
+    let linked = sim.enter_link_code(&code, "Coder").await.unwrap();
+    assert_eq!(linked.number, NUMBER);
+    wait_synced(&browser).await;
+    browser.close().await;
+    sim.shutdown().await;
+}
