@@ -6,7 +6,8 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
-const DEFAULT_FILTER: &str = "info,chromiumoxide=warn,tower_http=info,mongodb=warn";
+/// chromiumoxide warns about every CDP message newer than its protocol tables; those are noise.
+const DEFAULT_FILTER: &str = "info,chromiumoxide=error,tower_http=info,mongodb=warn";
 
 /// Installs the global subscriber once; later calls (tests) are ignored.
 pub fn init(format: LogFormat) {

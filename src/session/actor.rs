@@ -145,6 +145,12 @@ impl SessionHandle {
     }
 }
 
+/// One try at sending through the current browser.
+enum Attempt {
+    Done(Result<Sent, SendError>),
+    BrowserLost,
+}
+
 struct PendingSend {
     to: ChatId,
     body: String,
@@ -311,10 +317,18 @@ impl Session {
         reply: oneshot::Sender<Result<Sent, SendError>>,
     ) {
         match self.phase() {
-            Phase::Ready => {
-                let result = self.send_now(&to, &body).await;
-                let _ = reply.send(result);
-            }
+            Phase::Ready => match self.send_now(&to, &body).await {
+                Attempt::BrowserLost => {
+                    // Killed a moment ago and not yet noticed: restart it and send afterwards.
+                    tracing::warn!("browser found dead during a send");
+                    self.close_browser().await;
+                    self.after_browser_loss().await;
+                    self.queue_send(to, body, reply);
+                }
+                Attempt::Done(result) => {
+                    let _ = reply.send(result);
+                }
+            },
             Phase::Syncing | Phase::Restarting | Phase::Starting | Phase::Dormant
                 if self.linked =>
             {
@@ -324,13 +338,7 @@ impl Session {
                     self.relaunch_at = Some(Instant::now());
                     self.set_phase(Phase::Restarting);
                 }
-                let deadline = Instant::now() + self.deps.config.send_ready_timeout;
-                self.waiting.push_back(PendingSend {
-                    to,
-                    body,
-                    reply,
-                    deadline,
-                });
+                self.queue_send(to, body, reply);
             }
             Phase::Ended { reason } => {
                 let _ = reply.send(Err(SendError::NotReady(format!(
@@ -345,42 +353,65 @@ impl Session {
         }
     }
 
-    async fn send_now(&mut self, to: &ChatId, body: &str) -> Result<Sent, SendError> {
-        let driver = self
-            .driver
-            .as_ref()
-            .ok_or_else(|| SendError::NotReady("the browser is restarting".into()))?;
-        let reply = driver.send_text(to.as_str(), body).await.map_err(|e| {
-            tracing::warn!(error = %e, "send failed in the driver");
-            SendError::Failed("the browser did not complete the send".into())
-        })?;
+    fn queue_send(&mut self, to: ChatId, body: String, reply: oneshot::Sender<Result<Sent, SendError>>) {
+        let deadline = Instant::now() + self.deps.config.send_ready_timeout;
+        self.waiting.push_back(PendingSend {
+            to,
+            body,
+            reply,
+            deadline,
+        });
+    }
+
+    async fn send_now(&mut self, to: &ChatId, body: &str) -> Attempt {
+        let Some(driver) = self.driver.as_ref() else {
+            return Attempt::BrowserLost;
+        };
+        let reply = match driver.send_text(to.as_str(), body).await {
+            Ok(reply) => reply,
+            Err(e) if e.is_browser_lost() => return Attempt::BrowserLost,
+            Err(e) => {
+                tracing::warn!(error = %e, "send failed in the driver");
+                let failed = SendError::Failed("the browser did not complete the send".into());
+                return Attempt::Done(Err(failed));
+            }
+        };
         if !reply.ok {
             let code = reply.code.unwrap_or_default();
             tracing::warn!(code, detail = ?reply.detail, "WhatsApp refused a send");
-            return Err(match code.as_str() {
+            return Attempt::Done(Err(match code.as_str() {
                 "NOT_ON_WHATSAPP" => SendError::NotOnWhatsapp,
                 "SEND_FAILED" => SendError::Refused(reply.detail.unwrap_or_default()),
                 _ => SendError::Failed("WhatsApp Web could not send the message".into()),
-            });
+            }));
         }
-        let message_id = reply
-            .id
-            .ok_or_else(|| SendError::Failed("WhatsApp Web returned no message id".into()))?;
+        let Some(message_id) = reply.id else {
+            let failed = SendError::Failed("WhatsApp Web returned no message id".into());
+            return Attempt::Done(Err(failed));
+        };
         self.patch(ConnectionPatch {
             last_active: Some(Utc::now()),
             ..Default::default()
         })
         .await;
-        Ok(Sent {
+        Attempt::Done(Ok(Sent {
             message_id,
             timestamp: reply.t.unwrap_or_else(|| Utc::now().timestamp()),
-        })
+        }))
     }
 
     async fn flush_waiting(&mut self) {
         while let Some(p) = self.waiting.pop_front() {
-            let result = self.send_now(&p.to, &p.body).await;
-            let _ = p.reply.send(result);
+            match self.send_now(&p.to, &p.body).await {
+                Attempt::Done(result) => {
+                    let _ = p.reply.send(result);
+                }
+                Attempt::BrowserLost => {
+                    // The next BrowserGone signal schedules a relaunch; keep the rest queued.
+                    self.waiting.push_front(p);
+                    return;
+                }
+            }
         }
     }
 

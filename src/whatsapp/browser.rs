@@ -87,6 +87,7 @@ impl BrowserProcess {
         self.pid
     }
 
+
     /// Asks Chromium to close, waits for the process, kills it if it lingers, joins the handler.
     pub async fn close(mut self) {
         let closed = tokio::time::timeout(CLOSE_TIMEOUT, self.browser.close()).await;

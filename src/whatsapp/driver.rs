@@ -54,6 +54,17 @@ pub enum DriverError {
     BadReply(String),
 }
 
+impl DriverError {
+    /// The CDP connection is closed: the browser died (perhaps a moment ago, not yet noticed).
+    pub fn is_browser_lost(&self) -> bool {
+        use chromiumoxide::error::CdpError;
+        matches!(
+            self,
+            Self::Browser(CdpError::Ws(_) | CdpError::ChannelSendError(_) | CdpError::NoResponse)
+        )
+    }
+}
+
 /// Where and how to start a connection's browser.
 #[derive(Debug, Clone)]
 pub struct LaunchSpec {
