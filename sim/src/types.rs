@@ -111,6 +111,7 @@ pub enum InboundKind {
 
 /// A message the phones send to an account (JSON: see `sim/README.md`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InboundMessage {
     /// The receiving account's number.
     pub to: String,

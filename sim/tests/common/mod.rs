@@ -148,6 +148,32 @@ impl TestBrowser {
             .expect("goto");
     }
 
+    /// Another tab in the same browser (the same profile).
+    pub async fn new_tab(&self, url: &str) -> Page {
+        tokio::time::timeout(DEADLINE, self.browser.new_page(url))
+            .await
+            .expect("new tab timed out")
+            .expect("new tab")
+    }
+
+    /// A PNG of what `page` shows, saved under the test target folder; returns its path.
+    pub async fn screenshot(page: &Page, name: &str) -> PathBuf {
+        use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
+        use chromiumoxide::page::ScreenshotParams;
+        let params = ScreenshotParams::builder()
+            .format(CaptureScreenshotFormat::Png)
+            .build();
+        let png = tokio::time::timeout(DEADLINE, page.screenshot(params))
+            .await
+            .expect("screenshot timed out")
+            .expect("screenshot");
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wa-sim-screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
     /// Evaluates `js` (promises awaited); page errors come back as `Err`.
     pub async fn eval<T: DeserializeOwned>(&self, js: &str) -> Result<T, String> {
         let result = tokio::time::timeout(Duration::from_secs(10), self.page.evaluate(js))
