@@ -233,6 +233,7 @@ const app = {
     /** Stored credentials accepted: who we are, chats, contacts, history. */
     restored(frame) {
         this.me = frame.me;
+        ui.banner('');
         this.conn.set({ pushname: frame.me.pushname, platform: frame.me.platform, wid: createWid(frame.me.number + '@c.us'), connected: true });
         this.learnContacts(frame.contacts || []);
         for (const c of frame.chats || []) this.ensureChat(c);

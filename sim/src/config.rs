@@ -1,5 +1,6 @@
 //! Configuration: where the simulator listens, where it keeps its state and how fast it behaves.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -8,8 +9,10 @@ use serde::{Deserialize, Serialize};
 /// How the simulator is started.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    /// TCP port on 127.0.0.1; 0 picks a free one.
+    /// TCP port; 0 picks a free one.
     pub port: u16,
+    /// Address to listen on: 127.0.0.1 unless the sandbox must be reached from elsewhere.
+    pub host: IpAddr,
     /// Folder for `state.json` (accounts, linked devices, messages). `None` keeps state in memory.
     pub state_dir: Option<PathBuf>,
     /// Every delay the simulator imitates.
@@ -124,6 +127,7 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             port: 0,
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             state_dir: None,
             timing: SimTiming::default(),
             acks: AckBehaviour::default(),

@@ -4,7 +4,13 @@ use std::path::PathBuf;
 
 use wa_sim::{SimConfig, Simulator};
 
-const USAGE: &str = "usage: wa-sim [--port N] [--state-dir DIR] [--fast]";
+const USAGE: &str = concat!(
+    "usage: wa-sim [--port N] [--host ADDR] [--state-dir DIR] [--fast]\n",
+    "  --port N         listen on port N (default 7000; 0 = any free port)\n",
+    "  --host ADDR      listen address (default 127.0.0.1)\n",
+    "  --state-dir DIR  keep accounts and linked devices in DIR/state.json across restarts\n",
+    "  --fast           test timings (QR refs every 2-3 s, acks 50-150 ms apart)",
+);
 
 fn parse_args() -> Result<SimConfig, String> {
     let mut config = SimConfig::default().with_port(7000);
@@ -14,6 +20,12 @@ fn parse_args() -> Result<SimConfig, String> {
             "--port" => {
                 let value = args.next().ok_or("--port needs a value")?;
                 config.port = value.parse().map_err(|_| format!("bad port {value:?}"))?;
+            }
+            "--host" => {
+                let value = args.next().ok_or("--host needs a value")?;
+                config.host = value
+                    .parse()
+                    .map_err(|_| format!("bad address {value:?}"))?;
             }
             "--state-dir" => {
                 config.state_dir = Some(PathBuf::from(

@@ -1,6 +1,6 @@
 //! The handle tests and `main` hold: start, control, shut down.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,11 +22,11 @@ pub struct Simulator {
 }
 
 impl Simulator {
-    /// Binds 127.0.0.1:`config.port`, loads the state folder and starts serving.
+    /// Binds `config.host`:`config.port`, loads the state folder and starts serving.
     pub async fn start(config: SimConfig) -> Result<Simulator, SimError> {
         let port = config.port;
         let core = Core::new(config)?;
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let addr = SocketAddr::from((core.config.host, port));
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| SimError::Bind { port, source })?;

@@ -331,3 +331,35 @@ async fn linking_by_phone_number_shows_a_code_the_phone_can_enter() {
     browser.close().await;
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_canvas_shows_a_scannable_qr_of_the_data_ref_string() {
+    let sim = Simulator::start(SimConfig::fast()).await.unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let browser = TestBrowser::launch(profile.path()).await;
+    browser.open(&sim.base_url()).await;
+    let qr = shown_qr(&browser).await;
+    let js = format!(
+        "(() => {{ const d = document.querySelector('div[data-ref] canvas'); if (d.parentElement.dataset.ref !== {qr:?}) return null;
+           const px = d.getContext('2d').getImageData(0, 0, d.width, d.height).data; const g = [];
+           for (let i = 0; i < px.length; i += 4) g.push(px[i]); return g.some((v) => v < 128) ? {{ w: d.width, g }} : null; }})()"
+    );
+    let canvas = browser.wait_for("the painted QR", &js).await;
+    let width = canvas["w"].as_u64().unwrap() as usize;
+    let grey: Vec<u8> = canvas["g"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u8)
+        .collect();
+    let mut image =
+        rqrr::PreparedImage::prepare_from_greyscale(width, grey.len() / width, |x, y| {
+            grey[y * width + x]
+        });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR on the canvas");
+    let (_, decoded) = grids[0].decode().expect("the QR decodes");
+    assert_eq!(decoded, qr);
+    browser.close().await;
+    sim.shutdown().await;
+}
