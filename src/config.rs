@@ -60,6 +60,12 @@ pub struct Config {
     /// How long a send waits for a linked connection whose browser is (re)starting.
     pub send_ready_timeout: Duration,
     pub log_format: LogFormat,
+    /// How often a connected session's login is archived to the store.
+    pub session_backup_interval: Duration,
+    /// Wait after `ready` before the first archive: Chromium writes Local Storage lazily.
+    pub session_settle: Duration,
+    /// Connections restored at once at boot (each starts a browser).
+    pub restore_concurrency: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +105,18 @@ impl Config {
             max_sessions: parse(get("MAX_SESSIONS"), "MAX_SESSIONS", 50)?,
             qr_max_retries: parse(get("QR_MAX_RETRIES"), "QR_MAX_RETRIES", 10)?,
             qr_wait_timeout: secs(get("QR_WAIT_TIMEOUT_SECS"), "QR_WAIT_TIMEOUT_SECS", 45)?,
-            send_ready_timeout: secs(get("SEND_READY_TIMEOUT_SECS"), "SEND_READY_TIMEOUT_SECS", 60)?,
+            send_ready_timeout: secs(
+                get("SEND_READY_TIMEOUT_SECS"),
+                "SEND_READY_TIMEOUT_SECS",
+                60,
+            )?,
+            session_backup_interval: duration(
+                get("SESSION_BACKUP_INTERVAL"),
+                "SESSION_BACKUP_INTERVAL",
+                Duration::from_secs(300),
+            )?,
+            session_settle: secs(get("SESSION_SETTLE_SECS"), "SESSION_SETTLE_SECS", 10)?,
+            restore_concurrency: parse(get("RESTORE_CONCURRENCY"), "RESTORE_CONCURRENCY", 2)?,
             log_format: match get("LOG_FORMAT").unwrap_or("text") {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,
@@ -163,6 +180,32 @@ fn secs(raw: Option<&str>, name: &'static str, default: u64) -> Result<Duration,
     parse(raw, name, default).map(Duration::from_secs)
 }
 
+/// `300`, `300s`, `5m` or `1h`.
+fn duration(
+    raw: Option<&str>,
+    name: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    let Some(raw) = raw else { return Ok(default) };
+    let (digits, unit) = match raw.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => raw.split_at(i),
+        None => (raw, "s"),
+    };
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => 0,
+    };
+    match digits.parse::<u64>() {
+        Ok(n) if scale > 0 && n > 0 => Ok(Duration::from_secs(n * scale)),
+        _ => Err(ConfigError::Invalid {
+            name,
+            problem: format!("'{raw}' is not a duration like 300, 300s, 5m or 1h"),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +227,16 @@ mod tests {
         assert_eq!(c.wa_web_url, "https://web.whatsapp.com/");
         assert!(c.mongo_uri.is_none());
         assert_eq!(c.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn durations_take_units() {
+        let c = Config::from_map(&vars(&[("SESSION_BACKUP_INTERVAL", "5m")])).unwrap();
+        assert_eq!(c.session_backup_interval, Duration::from_secs(300));
+        let c = Config::from_map(&vars(&[("SESSION_BACKUP_INTERVAL", "90")])).unwrap();
+        assert_eq!(c.session_backup_interval, Duration::from_secs(90));
+        assert!(Config::from_map(&vars(&[("SESSION_BACKUP_INTERVAL", "5x")])).is_err());
+        assert!(Config::from_map(&vars(&[("SESSION_BACKUP_INTERVAL", "0")])).is_err());
     }
 
     #[test]

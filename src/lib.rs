@@ -77,10 +77,16 @@ impl App {
     ) -> std::io::Result<()> {
         let addr = listener.local_addr()?;
         tracing::info!(%addr, "wa-gateway listening");
+        let restoring = tokio::spawn({
+            let manager = self.manager.clone();
+            async move { manager.restore_all().await }
+        });
         let served = axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;
         tracing::info!("closing every browser");
+        restoring.abort();
+        let _ = restoring.await;
         self.manager.shutdown().await;
         served
     }

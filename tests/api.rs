@@ -20,11 +20,18 @@ async fn add_number_returns_the_page_qr_and_scanning_it_connects_the_number() {
     assert_eq!(r.body["status"], "pending");
     let id = r.body["connectionId"].as_str().unwrap().to_owned();
     let qr = common::qr::decode_data_url(r.body["qr"].as_str().unwrap());
-    assert_eq!(qr.split(',').count(), 5, "ref,noise,identity,adv,platform: {qr}");
+    assert_eq!(
+        qr.split(',').count(),
+        5,
+        "ref,noise,identity,adv,platform: {qr}"
+    );
     assert!(qr.starts_with("2@"), "{qr}");
     // The simulator accepts only QR codes its page showed (and only while they are fresh).
     let scanned = app.sim.scan(&qr, ALICE, "Alice").await;
-    assert!(scanned.is_ok(), "the simulator refused the QR the API returned: {scanned:?}");
+    assert!(
+        scanned.is_ok(),
+        "the simulator refused the QR the API returned: {scanned:?}"
+    );
     let record = app.wait_status(&id, "connected").await;
     assert_eq!(record["number"], ALICE);
     assert_eq!(record["profile"]["pushName"], "Alice");
@@ -32,7 +39,12 @@ async fn add_number_returns_the_page_qr_and_scanning_it_connects_the_number() {
 
     let list = app.get("/wa/connections").await;
     assert_eq!(list.status, StatusCode::OK);
-    let entry = list.body.as_array().unwrap().iter().find(|c| c["connectionId"] == id.as_str());
+    let entry = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["connectionId"] == id.as_str());
     let entry = entry.expect("the connection is listed");
     assert_eq!(entry["status"], "connected");
     assert_eq!(entry["number"], ALICE);
@@ -54,14 +66,20 @@ async fn the_qr_endpoint_serves_png_raw_and_json_while_pending() {
         .unwrap();
     assert_eq!(png.headers()["content-type"], "image/png");
     let from_png = common::qr::decode_png(&png.bytes().await.unwrap());
-    let raw = app.get(&format!("/wa/connections/{id}/qr?format=raw")).await;
-    let json_url = app.get(&format!("/wa/connections/{id}/qr?format=json")).await;
+    let raw = app
+        .get(&format!("/wa/connections/{id}/qr?format=raw"))
+        .await;
+    let json_url = app
+        .get(&format!("/wa/connections/{id}/qr?format=json"))
+        .await;
     let from_json = common::qr::decode_data_url(json_url.body["qr"].as_str().unwrap());
     // The ref may rotate between two calls; each must still be a QR the page showed.
     for qr in [&from_png, raw.body["qr"].as_str().unwrap(), &from_json] {
         assert!(qr.starts_with("2@") && qr.split(',').count() == 5, "{qr}");
     }
-    let bad = app.get(&format!("/wa/connections/{id}/qr?format=gif")).await;
+    let bad = app
+        .get(&format!("/wa/connections/{id}/qr?format=gif"))
+        .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.error_code(), "INVALID_REQUEST");
     app.shutdown().await;
@@ -89,7 +107,10 @@ async fn a_send_reaches_the_simulator_with_the_exact_text_and_recipient() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let sent = app.sim.sent_messages(ALICE);
     let last = sent.last().unwrap();
-    assert_eq!((last.to.as_str(), last.body.as_str()), (group.as_str(), "to the group"));
+    assert_eq!(
+        (last.to.as_str(), last.body.as_str()),
+        (group.as_str(), "to the group")
+    );
     assert_eq!(last.id, r.body["messageId"].as_str().unwrap());
     app.shutdown().await;
 }
@@ -119,8 +140,16 @@ async fn an_inbound_message_becomes_a_message_event_and_history_does_not() {
     assert_eq!(event.data["senderPhone"], BOB);
     assert_eq!(event.data["pushName"], "Bob");
     assert_eq!(event.data["fromMe"], false);
-    let messages: Vec<_> = app.events(&id).await.into_iter().filter(|e| e.event == "message").collect();
-    assert!(messages.iter().all(|e| e.data["body"] != "old news"), "history must not be reported");
+    let messages: Vec<_> = app
+        .events(&id)
+        .await
+        .into_iter()
+        .filter(|e| e.event == "message")
+        .collect();
+    assert!(
+        messages.iter().all(|e| e.data["body"] != "old news"),
+        "history must not be reported"
+    );
     app.shutdown().await;
 }
 
@@ -145,17 +174,29 @@ async fn three_connections_on_different_numbers_stay_isolated() {
         .send_inbound(InboundMessage::text(BOB, "447700900123", "only for Bob"))
         .await
         .unwrap();
-    eventually("Bob's connection records the message", LINK_TIMEOUT, || async {
-        let events = app.events(&ids[1]).await;
-        events.iter().any(|e| e.event == "message").then_some(())
-    })
+    eventually(
+        "Bob's connection records the message",
+        LINK_TIMEOUT,
+        || async {
+            let events = app.events(&ids[1]).await;
+            events.iter().any(|e| e.event == "message").then_some(())
+        },
+    )
     .await;
     for other in [&ids[0], &ids[2]] {
         let events = app.events(other).await;
-        assert!(events.iter().all(|e| e.event != "message"), "leaked to {other}");
+        assert!(
+            events.iter().all(|e| e.event != "message"),
+            "leaked to {other}"
+        );
     }
     let list = app.get("/wa/connections").await;
-    let connected = list.body.as_array().unwrap().iter().filter(|c| c["status"] == "connected");
+    let connected = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "connected");
     assert_eq!(connected.count(), 3);
     app.shutdown().await;
 }
@@ -168,8 +209,14 @@ async fn disconnect_logs_the_device_out_and_archives_the_record() {
 
     let r = app.post(&format!("/wa/disconnect/{id}"), json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.body["message"], format!("Connection {id} disconnected and archived."));
-    assert!(app.sim.linked_devices(ALICE).is_empty(), "the phone no longer lists the device");
+    assert_eq!(
+        r.body["message"],
+        format!("Connection {id} disconnected and archived.")
+    );
+    assert!(
+        app.sim.linked_devices(ALICE).is_empty(),
+        "the phone no longer lists the device"
+    );
     assert_eq!(app.manager.browser_pid(&id).await, None);
 
     let record = app.connection(&id).await;
@@ -177,9 +224,19 @@ async fn disconnect_logs_the_device_out_and_archives_the_record() {
     assert_eq!(record["reason"], "API_DISCONNECT");
     assert_eq!(record["archived"], true);
     let listed = app.get("/wa/connections").await;
-    assert!(listed.body.as_array().unwrap().iter().all(|c| c["connectionId"] != id.as_str()));
+    assert!(listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["connectionId"] != id.as_str()));
     let archived = app.get("/wa/connections?archived=true").await;
-    assert!(archived.body.as_array().unwrap().iter().any(|c| c["connectionId"] == id.as_str()));
+    assert!(archived
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["connectionId"] == id.as_str()));
     let send = app.send(&id, BOB, "after disconnect").await;
     assert_eq!(send.error_code(), "SESSION_NOT_FOUND");
     app.shutdown().await;
@@ -195,7 +252,10 @@ async fn bad_requests_get_the_documented_codes() {
     let unknown = app.send("no-such-id", BOB, "hi").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(unknown.error_code(), "SESSION_NOT_FOUND");
-    assert_eq!(app.get("/wa/connections/no-such-id").await.error_code(), "SESSION_NOT_FOUND");
+    assert_eq!(
+        app.get("/wa/connections/no-such-id").await.error_code(),
+        "SESSION_NOT_FOUND"
+    );
     let disc = app.post("/wa/disconnect/no-such-id", json!({})).await;
     assert_eq!(disc.error_code(), "SESSION_NOT_FOUND");
 
@@ -209,21 +269,63 @@ async fn bad_requests_get_the_documented_codes() {
     assert_eq!(early.error_code(), "WHATSAPP_NOT_READY");
 
     let cases: Vec<(&str, &str, Vec<u8>, StatusCode)> = vec![
-        ("malformed JSON", "application/json", b"{\"to\": ".to_vec(), StatusCode::BAD_REQUEST),
-        ("missing to", "application/json", br#"{"message":"hi"}"#.to_vec(), StatusCode::BAD_REQUEST),
-        ("missing message", "application/json", br#"{"to":"923007654321"}"#.to_vec(), StatusCode::BAD_REQUEST),
-        ("wrong types", "application/json", br#"{"to":5,"message":true}"#.to_vec(), StatusCode::BAD_REQUEST),
-        ("invalid number", "application/json", br#"{"to":"12ab","message":"hi"}"#.to_vec(), StatusCode::BAD_REQUEST),
-        ("empty message", "application/json", br#"{"to":"923007654321","message":"  "}"#.to_vec(), StatusCode::BAD_REQUEST),
-        ("wrong content type", "text/plain", br#"{"to":"923007654321","message":"hi"}"#.to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
-        ("oversized body", "application/json", oversized_body(), StatusCode::PAYLOAD_TOO_LARGE),
+        (
+            "malformed JSON",
+            "application/json",
+            b"{\"to\": ".to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "missing to",
+            "application/json",
+            br#"{"message":"hi"}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "missing message",
+            "application/json",
+            br#"{"to":"923007654321"}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "wrong types",
+            "application/json",
+            br#"{"to":5,"message":true}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "invalid number",
+            "application/json",
+            br#"{"to":"12ab","message":"hi"}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "empty message",
+            "application/json",
+            br#"{"to":"923007654321","message":"  "}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "wrong content type",
+            "text/plain",
+            br#"{"to":"923007654321","message":"hi"}"#.to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            "oversized body",
+            "application/json",
+            oversized_body(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
     ];
     for (what, ctype, body, status) in cases {
         let r = app.post_raw(&send_path, ctype, body).await;
         assert_eq!(r.status, status, "{what}: {}", r.body);
         assert_eq!(r.error_code(), "INVALID_REQUEST", "{what}");
     }
-    let r = app.post_raw("/wa/add-number", "application/json", b"[1,2]".to_vec()).await;
+    let r = app
+        .post_raw("/wa/add-number", "application/json", b"[1,2]".to_vec())
+        .await;
     assert_eq!(r.error_code(), "INVALID_REQUEST");
 
     let limit = app.add_number().await;
@@ -231,7 +333,10 @@ async fn bad_requests_get_the_documented_codes() {
     assert_eq!(limit.error_code(), "LIMIT_REACHED");
 
     let route = app.get("/wa/nothing-here").await;
-    assert_eq!((route.status, route.error_code()), (StatusCode::NOT_FOUND, "INVALID_REQUEST"));
+    assert_eq!(
+        (route.status, route.error_code()),
+        (StatusCode::NOT_FOUND, "INVALID_REQUEST")
+    );
     let method = app.get("/wa/add-number").await;
     assert_eq!(method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(method.error_code(), "INVALID_REQUEST");
@@ -261,14 +366,26 @@ async fn a_send_after_the_browser_was_killed_restores_it_and_succeeds() {
     let id = app.link(ALICE, "Alice").await;
     let first = app.send(&id, BOB, "before the crash").await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
-    let pid = app.manager.browser_pid(&id).await.expect("a running browser");
+    // A browser killed moments after linking loses its login (Local Storage is written lazily):
+    // the gateway archives only once that has settled, which is when a crash is survivable.
+    app.wait_archived(&id).await;
+    let pid = app
+        .manager
+        .browser_pid(&id)
+        .await
+        .expect("a running browser");
     common::chromium::kill(pid);
 
     let r = app.send(&id, BOB, "after the crash").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let new_pid = app.manager.browser_pid(&id).await.expect("a new browser");
     assert_ne!(new_pid, pid);
-    let bodies: Vec<_> = app.sim.sent_messages(ALICE).into_iter().map(|m| m.body).collect();
+    let bodies: Vec<_> = app
+        .sim
+        .sent_messages(ALICE)
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
     assert_eq!(bodies, ["before the crash", "after the crash"]);
     assert_eq!(app.connection(&id).await["status"], "connected");
     app.shutdown().await;
@@ -284,24 +401,33 @@ async fn unlinking_on_the_phone_disconnects_with_a_reason() {
     assert!(["LOGGED_OUT", "UNPAIRED"].contains(&reason), "{reason}");
     assert_eq!(app.manager.browser_pid(&id).await, None);
     let events = app.events(&id).await;
-    assert!(events.iter().any(|e| e.event == "disconnected" && e.data["reason"] == reason));
+    assert!(events
+        .iter()
+        .any(|e| e.event == "disconnected" && e.data["reason"] == reason));
     app.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renamed_whatsapp_module_ends_the_connection_naming_it() {
     let app = spawn_app().await;
-    app.sim.rename_module("WAWebSendMsgChatAction", "WAWebSendMsgChatActionV2");
+    app.sim
+        .rename_module("WAWebSendMsgChatAction", "WAWebSendMsgChatActionV2");
     let r = app.add_number().await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
     assert_eq!(r.error_code(), "SERVER_ERROR");
     let message = r.body["error"]["message"].as_str().unwrap();
-    assert!(message.contains("WA_WEB_INCOMPATIBLE: WAWebSendMsgChatAction"), "{message}");
+    assert!(
+        message.contains("WA_WEB_INCOMPATIBLE: WAWebSendMsgChatAction"),
+        "{message}"
+    );
     let list = app.get("/wa/connections").await;
     let c = &list.body.as_array().unwrap()[0];
     let record = app.connection(c["connectionId"].as_str().unwrap()).await;
     assert_eq!(record["status"], "disconnected");
-    assert_eq!(record["reason"], "WA_WEB_INCOMPATIBLE: WAWebSendMsgChatAction");
+    assert_eq!(
+        record["reason"],
+        "WA_WEB_INCOMPATIBLE: WAWebSendMsgChatAction"
+    );
     app.shutdown().await;
 }
 

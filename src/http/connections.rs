@@ -29,7 +29,10 @@ pub async fn add_number(
 ) -> Result<(StatusCode, Json<AddNumberResponse>), ApiError> {
     reject_non_object(&body)?;
     let (record, qr) = state.manager.create().await?;
-    let qr = qr.map(|q| qr::data_url(&q)).transpose().map_err(ApiError::internal)?;
+    let qr = qr
+        .map(|q| qr::data_url(&q))
+        .transpose()
+        .map_err(ApiError::internal)?;
     let response = AddNumberResponse {
         connection_id: record.connection_id,
         status: record.status,
@@ -128,7 +131,10 @@ pub async fn get(
         ConnectionStatus::Pending => state.manager.current_qr(&id).await,
         _ => None,
     };
-    let qr = qr.map(|q| qr::data_url(&q)).transpose().map_err(ApiError::internal)?;
+    let qr = qr
+        .map(|q| qr::data_url(&q))
+        .transpose()
+        .map_err(ApiError::internal)?;
     Ok(Json(ConnectionDetail::new(record, qr)))
 }
 

@@ -79,9 +79,11 @@ impl From<ManagerError> for ApiError {
     fn from(err: ManagerError) -> Self {
         match err {
             ManagerError::NotFound(id) => Self::session_not_found(&id),
-            ManagerError::LimitReached(_) => {
-                Self::new(StatusCode::CONFLICT, ErrorCode::LimitReached, err.to_string())
-            }
+            ManagerError::LimitReached(_) => Self::new(
+                StatusCode::CONFLICT,
+                ErrorCode::LimitReached,
+                err.to_string(),
+            ),
             ManagerError::NoQr(_) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::ServerError,

@@ -10,7 +10,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use super::payload;
+use super::{payload, profile};
 use crate::config::Config;
 use crate::domain::ChatId;
 use crate::events::EventBus;
@@ -25,12 +25,15 @@ const MAX_RELAUNCHES: u32 = 5;
 const BOOT_RELOADS: u32 = 3;
 /// How long a logout may take to reach WhatsApp before the browser is closed anyway.
 const LOGOUT_GRACE: Duration = Duration::from_secs(5);
+const BACKUP_RETRY: Duration = Duration::from_secs(30);
 
 /// What the session is doing, published on a watch channel for the manager and the API.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
     Starting,
-    AwaitingScan { qr: String },
+    AwaitingScan {
+        qr: String,
+    },
     /// Linked (or restoring); WhatsApp Web is connecting and syncing.
     Syncing,
     Ready,
@@ -38,7 +41,9 @@ pub enum Phase {
     Restarting,
     /// Linked, but the browser could not be kept alive; the next send tries again.
     Dormant,
-    Ended { reason: String },
+    Ended {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -174,6 +179,10 @@ pub struct Session {
     boot_reloads: u32,
     relaunches: u32,
     relaunch_at: Option<Instant>,
+    /// When the login is next archived; set once the connection is ready.
+    backup_at: Option<Instant>,
+    /// WhatsApp Web reached `ready` in this session's current browser at least once.
+    synced: bool,
     waiting: VecDeque<PendingSend>,
 }
 
@@ -185,7 +194,11 @@ enum Flow {
 
 impl Session {
     /// Starts the actor; the returned handle is how everything else talks to it.
-    pub fn spawn(deps: Deps, id: String, mode: Mode) -> (SessionHandle, tokio::task::JoinHandle<()>) {
+    pub fn spawn(
+        deps: Deps,
+        id: String,
+        mode: Mode,
+    ) -> (SessionHandle, tokio::task::JoinHandle<()>) {
         let (tx, commands) = mpsc::channel(MAILBOX);
         let (signals_tx, signals) = mpsc::channel(SIGNALS);
         let (live, live_rx) = watch::channel(Live {
@@ -207,6 +220,8 @@ impl Session {
             boot_reloads: 0,
             relaunches: 0,
             relaunch_at: None,
+            backup_at: None,
+            synced: false,
             waiting: VecDeque::new(),
         };
         let task = tokio::spawn(session.run());
@@ -240,10 +255,14 @@ impl Session {
 
     async fn launch(&mut self) -> Result<(), crate::whatsapp::DriverError> {
         self.generation += 1;
-        self.set_phase(if self.linked { Phase::Syncing } else { Phase::Starting });
+        self.set_phase(if self.linked {
+            Phase::Syncing
+        } else {
+            Phase::Starting
+        });
         let spec = LaunchSpec {
             chrome_path: self.deps.config.chrome_path.clone(),
-            profile_dir: self.deps.config.session_dir.join(&self.id),
+            profile_dir: profile::dir(&self.deps, &self.id),
             url: self.deps.config.wa_web_url.clone(),
         };
         let driver = Driver::start(&spec, self.generation, self.signals_tx.clone()).await?;
@@ -263,10 +282,10 @@ impl Session {
 
     fn next_deadline(&self) -> Option<Instant> {
         let first_send = self.waiting.iter().map(|p| p.deadline).min();
-        match (first_send, self.relaunch_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [first_send, self.relaunch_at, self.backup_at]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     async fn on_deadline(&mut self) -> Flow {
@@ -278,6 +297,9 @@ impl Session {
             let _ = p.reply.send(Err(SendError::NotReady(
                 "WhatsApp did not become ready in time; retry later".into(),
             )));
+        }
+        if self.backup_at.is_some_and(|at| at <= now) {
+            self.backup().await;
         }
         if self.relaunch_at.is_some_and(|at| at <= now) {
             self.relaunch_at = None;
@@ -302,7 +324,11 @@ impl Session {
                 Flow::Stop
             }
             Command::Shutdown { reply } => {
+                // A cleanly closed browser has flushed everything: the best moment to archive.
                 self.close_browser().await;
+                if self.synced {
+                    self.backup().await;
+                }
                 self.fail_waiting("the gateway is shutting down");
                 let _ = reply.send(());
                 Flow::Stop
@@ -353,7 +379,12 @@ impl Session {
         }
     }
 
-    fn queue_send(&mut self, to: ChatId, body: String, reply: oneshot::Sender<Result<Sent, SendError>>) {
+    fn queue_send(
+        &mut self,
+        to: ChatId,
+        body: String,
+        reply: oneshot::Sender<Result<Sent, SendError>>,
+    ) {
         let deadline = Instant::now() + self.deps.config.send_ready_timeout;
         self.waiting.push_back(PendingSend {
             to,
@@ -508,7 +539,8 @@ impl Session {
                 Flow::Continue
             }
             PageEvent::MessageCreate { message } => {
-                self.emit("message_create", payload::message(&message)).await;
+                self.emit("message_create", payload::message(&message))
+                    .await;
                 Flow::Continue
             }
             PageEvent::MessageAck { id, ack, chat_id } => {
@@ -575,6 +607,8 @@ impl Session {
         platform: Option<String>,
     ) {
         self.linked = true;
+        self.synced = true;
+        self.backup_at = Some(Instant::now() + self.deps.config.session_settle);
         self.relaunches = 0;
         self.boot_reloads = 0;
         let profile = Profile {
@@ -630,6 +664,7 @@ impl Session {
         self.close_browser().await;
         self.fail_waiting("the connection has ended");
         self.relaunch_at = None;
+        self.backup_at = None;
         self.patch(ConnectionPatch {
             status: Some(StatusChange {
                 status: ConnectionStatus::Disconnected,
@@ -643,18 +678,27 @@ impl Session {
         });
         self.emit("disconnected", json!({ "reason": reason })).await;
         if drop_profile {
-            self.remove_profile().await;
+            profile::remove(&self.deps, &self.id).await;
+        }
+        if let Err(e) = self.deps.store.delete_archive(&self.id).await {
+            tracing::warn!(error = %e, "could not delete the login archive");
         }
         Flow::Stop
     }
 
-    async fn remove_profile(&self) {
-        let dir = self.deps.config.session_dir.join(&self.id);
-        if let Err(e) = tokio::fs::remove_dir_all(&dir).await {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                tracing::warn!(error = %e, "could not remove the profile folder");
+    /// Archives the login; a failure is retried sooner than the regular interval.
+    async fn backup(&mut self) {
+        let retry = match profile::save(&self.deps, &self.id).await {
+            Ok(info) => {
+                tracing::info!(bytes = info.size, "login archived");
+                self.deps.config.session_backup_interval
             }
-        }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not archive the login");
+                BACKUP_RETRY.min(self.deps.config.session_backup_interval)
+            }
+        };
+        self.backup_at = (self.phase() == Phase::Ready).then(|| Instant::now() + retry);
     }
 
     async fn close_browser(&mut self) {

@@ -1,15 +1,21 @@
 //! The registry of running sessions and the only door HTTP handlers use to reach them.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::actor::{Deps, Mode, Phase, SendError, Sent, Session, SessionHandle};
+use super::profile;
 use crate::domain::ChatId;
 use crate::store::{Connection, ConnectionPatch, ConnectionStatus, StatusChange, StoreError};
+
+/// A restore that takes longer than this no longer holds back the next one.
+const RESTORE_WAIT: Duration = Duration::from_secs(90);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManagerError {
@@ -144,7 +150,84 @@ impl SessionManager {
             return None;
         }
         tracing::info!(connection_id = %id, "reviving a linked connection for a send");
+        if !profile::dir(&self.deps, id).exists() {
+            if let Err(e) = profile::unpack(&self.deps, id).await {
+                tracing::warn!(connection_id = %id, error = %e, "could not unpack the login archive");
+            }
+        }
         Some(self.spawn_locked(&mut sessions, id, Mode::Restore))
+    }
+
+    /// Boot: brings back every connection that was `connected`, a few at a time so a small
+    /// machine is not swamped; `pending` ones lost their browser and end as `INTERRUPTED`.
+    pub async fn restore_all(self: &Arc<Self>) {
+        let store = &self.deps.store;
+        for status in [ConnectionStatus::Pending, ConnectionStatus::Connected] {
+            let records = match store.connections_with_status(status).await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not list connections to restore");
+                    return;
+                }
+            };
+            if status == ConnectionStatus::Pending {
+                for r in records {
+                    self.mark_ended(&r.connection_id, "INTERRUPTED").await;
+                }
+                continue;
+            }
+            tracing::info!(count = records.len(), "restoring linked connections");
+            let permits = Arc::new(Semaphore::new(self.deps.config.restore_concurrency.max(1)));
+            let restores = records.into_iter().map(|r| {
+                let (manager, permits) = (self.clone(), permits.clone());
+                async move {
+                    let _permit = permits.acquire().await;
+                    manager.restore_one(&r.connection_id).await;
+                }
+            });
+            futures::future::join_all(restores).await;
+        }
+    }
+
+    /// Unpacks the archive (or keeps a profile folder that survived) and starts the session;
+    /// returns once it is ready or has ended, so the next restore gets the CPU.
+    async fn restore_one(&self, id: &str) {
+        let has_profile = match profile::unpack(&self.deps, id).await {
+            Ok(found) => found || profile::dir(&self.deps, id).exists(),
+            Err(e) => {
+                tracing::warn!(connection_id = %id, error = %e, "login archive unusable");
+                false
+            }
+        };
+        if !has_profile {
+            self.mark_ended(id, "SESSION_EXPIRED").await;
+            return;
+        }
+        let handle = {
+            let mut sessions = self.sessions.lock().await;
+            self.spawn_locked(&mut sessions, id, Mode::Restore)
+        };
+        let phase = handle
+            .wait_for(RESTORE_WAIT, |p| {
+                matches!(p, Phase::Ready | Phase::Ended { .. } | Phase::Dormant)
+            })
+            .await;
+        tracing::info!(connection_id = %id, ?phase, "restore finished");
+    }
+
+    async fn mark_ended(&self, id: &str, reason: &str) {
+        let patch = ConnectionPatch {
+            status: Some(StatusChange {
+                status: ConnectionStatus::Disconnected,
+                reason: Some(reason.to_owned()),
+            }),
+            ..Default::default()
+        };
+        if let Err(e) = self.deps.store.update_connection(id, patch).await {
+            tracing::error!(connection_id = %id, error = %e, "could not mark the connection ended");
+        }
+        let _ = self.deps.store.delete_archive(id).await;
+        profile::remove(&self.deps, id).await;
     }
 
     /// Logs out, closes the browser and archives the record. Idempotent.
@@ -203,4 +286,3 @@ impl std::fmt::Debug for SessionManager {
         f.debug_struct("SessionManager").finish_non_exhaustive()
     }
 }
-

@@ -1,9 +1,10 @@
 //! The session layer: one task per connection owns its browser and state; the manager keeps the
 //! registry and is the only way in for HTTP handlers.
 
+mod actor;
 mod manager;
 mod payload;
-mod actor;
+mod profile;
 
-pub use manager::{ManagerError, SessionManager};
 pub use actor::{Deps as SessionsDeps, Phase, SendError, Sent};
+pub use manager::{ManagerError, SessionManager};

@@ -6,10 +6,9 @@ use serde_json::{json, Value};
 use crate::whatsapp::{ack_name, WaMessage};
 
 pub fn message(m: &WaMessage) -> Value {
-    let timestamp = m
-        .t
-        .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
-        .map(|t| t.to_rfc3339());
+    let timestamp =
+        m.t.and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
+            .map(|t| t.to_rfc3339());
     json!({
         "id": m.id,
         "from": m.from,

@@ -72,9 +72,7 @@ impl BrowserProcess {
             .build()
             .map_err(CdpError::msg)?;
         let (mut browser, handler) = Browser::launch(config).await?;
-        let pid = browser
-            .get_mut_child()
-            .and_then(|c| c.as_mut_inner().id());
+        let pid = browser.get_mut_child().and_then(|c| c.as_mut_inner().id());
         let handler = tokio::spawn(pump(handler, gone));
         Ok(Self {
             browser,
@@ -86,7 +84,6 @@ impl BrowserProcess {
     pub fn pid(&self) -> Option<u32> {
         self.pid
     }
-
 
     /// Asks Chromium to close, waits for the process, kills it if it lingers, joins the handler.
     pub async fn close(mut self) {
@@ -121,7 +118,12 @@ async fn pump(mut handler: Handler, gone: mpsc::Sender<()>) {
 /// A `SingletonLock` left by a killed browser (or naming another host after a restore) makes
 /// Chromium refuse the profile; only this connection's session ever uses the folder.
 fn remove_stale_locks(profile_dir: &Path) {
-    for name in ["SingletonLock", "SingletonCookie", "SingletonSocket", "DevToolsActivePort"] {
+    for name in [
+        "SingletonLock",
+        "SingletonCookie",
+        "SingletonSocket",
+        "DevToolsActivePort",
+    ] {
         let path: PathBuf = profile_dir.join(name);
         if path.symlink_metadata().is_ok() {
             let _ = std::fs::remove_file(&path);

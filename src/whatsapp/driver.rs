@@ -141,8 +141,13 @@ impl Driver {
             generation,
             signals.clone(),
         )));
-        self.tasks.push(tokio::spawn(forward_gone(gone_rx, generation, signals)));
-        timed(self.page.execute(AddBindingParams::new(BINDING)), "addBinding").await?;
+        self.tasks
+            .push(tokio::spawn(forward_gone(gone_rx, generation, signals)));
+        timed(
+            self.page.execute(AddBindingParams::new(BINDING)),
+            "addBinding",
+        )
+        .await?;
         let ua = desktop_user_agent(&self.process).await?;
         timed(
             self.page.execute(SetUserAgentOverrideParams::new(ua)),
@@ -300,7 +305,11 @@ async fn forward_crashes(
     }
 }
 
-async fn forward_gone(mut gone: mpsc::Receiver<()>, generation: u64, signals: mpsc::Sender<Signal>) {
+async fn forward_gone(
+    mut gone: mpsc::Receiver<()>,
+    generation: u64,
+    signals: mpsc::Sender<Signal>,
+) {
     if gone.recv().await.is_some() {
         let _ = signals
             .send(Signal {

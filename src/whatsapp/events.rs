@@ -7,16 +7,30 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PageEvent {
     /// The module system is usable (`window.Debug.VERSION` appeared).
-    Boot { version: String },
+    Boot {
+        version: String,
+    },
     /// `window.Debug.VERSION` never appeared.
-    BootTimeout { message: String },
+    BootTimeout {
+        message: String,
+    },
     /// A required module is missing: the page cannot be driven.
-    Incompatible { module: String },
+    Incompatible {
+        module: String,
+    },
     /// An optional module is missing: a feature degrades.
-    ModuleMissing { module: String },
-    Qr { qr: String },
-    ChangeState { state: String },
-    Loading { percent: f64 },
+    ModuleMissing {
+        module: String,
+    },
+    Qr {
+        qr: String,
+    },
+    ChangeState {
+        state: String,
+    },
+    Loading {
+        percent: f64,
+    },
     Authenticated {},
     Ready {
         number: Option<String>,
@@ -25,16 +39,25 @@ pub enum PageEvent {
         platform: Option<String>,
     },
     /// `Cmd` fired `logout` or `logout_from_bridge`.
-    Logout { source: String },
-    Message { message: WaMessage },
-    MessageCreate { message: WaMessage },
+    Logout {
+        source: String,
+    },
+    Message {
+        message: WaMessage,
+    },
+    MessageCreate {
+        message: WaMessage,
+    },
     MessageAck {
         id: String,
         ack: i64,
         #[serde(rename = "chatId")]
         chat_id: Option<String>,
     },
-    Error { r#where: String, message: String },
+    Error {
+        r#where: String,
+        message: String,
+    },
 }
 
 /// A message as the driver serializes it from a `Msg` model.
@@ -95,7 +118,12 @@ mod tests {
     #[test]
     fn parses_the_binding_payloads() {
         let ev: PageEvent = serde_json::from_str(r#"{"type":"qr","qr":"2@x,a,b,c,WEB"}"#).unwrap();
-        assert_eq!(ev, PageEvent::Qr { qr: "2@x,a,b,c,WEB".into() });
+        assert_eq!(
+            ev,
+            PageEvent::Qr {
+                qr: "2@x,a,b,c,WEB".into()
+            }
+        );
         let ev: PageEvent = serde_json::from_str(
             r#"{"type":"message_ack","id":"true_1@c.us_3EB0","ack":3,"chatId":"1@c.us"}"#,
         )

@@ -57,6 +57,8 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         ("DATA_DIR".into(), path(&dir, "data")),
         ("WA_WEB_URL".into(), sim.base_url()),
         ("QR_MAX_RETRIES".into(), "50".into()),
+        // Chromium commits Local Storage up to ~5 s after a write; archive only after that.
+        ("SESSION_SETTLE_SECS".into(), "6".into()),
     ]);
     for (k, v) in opts.env {
         vars.insert(k.into(), v);
@@ -97,7 +99,11 @@ impl Reply {
     /// Asserts the documented error shape and returns the code.
     pub fn error_code(&self) -> &str {
         assert_eq!(self.body["success"], json!(false), "body: {}", self.body);
-        assert!(self.body["error"]["message"].is_string(), "body: {}", self.body);
+        assert!(
+            self.body["error"]["message"].is_string(),
+            "body: {}",
+            self.body
+        );
         self.body["error"]["code"].as_str().expect("error code")
     }
 }
@@ -131,8 +137,11 @@ impl TestApp {
     }
 
     pub async fn send(&self, id: &str, to: &str, message: &str) -> Reply {
-        self.post(&format!("/wa/send/{id}"), json!({ "to": to, "message": message }))
-            .await
+        self.post(
+            &format!("/wa/send/{id}"),
+            json!({ "to": to, "message": message }),
+        )
+        .await
     }
 
     pub async fn connection(&self, id: &str) -> Value {
@@ -143,10 +152,14 @@ impl TestApp {
 
     /// Waits until the connection reaches `status`; returns its record.
     pub async fn wait_status(&self, id: &str, status: &str) -> Value {
-        eventually(&format!("connection {id} becomes {status}"), LINK_TIMEOUT, || async {
-            let c = self.connection(id).await;
-            (c["status"] == status).then_some(c)
-        })
+        eventually(
+            &format!("connection {id} becomes {status}"),
+            LINK_TIMEOUT,
+            || async {
+                let c = self.connection(id).await;
+                (c["status"] == status).then_some(c)
+            },
+        )
         .await
     }
 
@@ -156,7 +169,9 @@ impl TestApp {
             return;
         }
         eventually("a fresh QR code is scanned", LINK_TIMEOUT, || async {
-            let r = self.get(&format!("/wa/connections/{id}/qr?format=raw")).await;
+            let r = self
+                .get(&format!("/wa/connections/{id}/qr?format=raw"))
+                .await;
             let qr = r.body["qr"].as_str()?.to_owned();
             self.sim.scan(&qr, number, push_name).await.ok()
         })
@@ -174,9 +189,25 @@ impl TestApp {
         id
     }
 
+    /// Waits until the connection's login has been archived (so its profile has settled on disk).
+    pub async fn wait_archived(&self, id: &str) -> Value {
+        eventually(
+            &format!("connection {id} is archived"),
+            LINK_TIMEOUT,
+            || async {
+                let c = self.connection(id).await;
+                c["sessionSavedAt"].is_string().then_some(c)
+            },
+        )
+        .await
+    }
+
     /// Events the gateway recorded for a connection, oldest first.
     pub async fn events(&self, id: &str) -> Vec<wa_gateway::store::StoredEvent> {
-        self.store.list_events(Some(id), None, 10_000).await.unwrap()
+        self.store
+            .list_events(Some(id), None, 10_000)
+            .await
+            .unwrap()
     }
 
     /// Stops the gateway gracefully and checks that none of its browsers survived.
@@ -189,10 +220,14 @@ impl TestApp {
         }
         // Renderers exit a moment after their browser; give them that moment, no more.
         let dir = self.dir.path().to_owned();
-        eventually("no Chromium of this test is left", Duration::from_secs(10), || {
-            let left = chromium::processes_using(&dir);
-            async move { left.is_empty().then_some(()) }
-        })
+        eventually(
+            "no Chromium of this test is left",
+            Duration::from_secs(10),
+            || {
+                let left = chromium::processes_using(&dir);
+                async move { left.is_empty().then_some(()) }
+            },
+        )
         .await;
     }
 }
@@ -207,8 +242,7 @@ impl Drop for TestApp {
 async fn reply(resp: reqwest::Response) -> Reply {
     let status = resp.status();
     let bytes = resp.bytes().await.unwrap();
-    let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-        Value::String(String::from_utf8_lossy(&bytes).into_owned())
-    });
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     Reply { status, body }
 }
