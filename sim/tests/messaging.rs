@@ -292,3 +292,41 @@ async fn socket_logout_from_the_page_fires_logout_and_unlinks_the_device() {
     browser.close().await;
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_open_page_reconnects_after_the_simulator_restarts_on_the_same_port() {
+    let state = tempfile::tempdir().unwrap();
+    let sim = Simulator::start(SimConfig::fast().with_state_dir(state.path()))
+        .await
+        .unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let browser = TestBrowser::launch(profile.path()).await;
+    link(&browser, &sim, ME).await;
+    let port = sim.port();
+    sim.shutdown().await;
+    browser
+        .wait_event("the socket drops", |e| {
+            e["ev"] == "state" && e["state"] == "OPENING"
+        })
+        .await;
+
+    let sim = Simulator::start(
+        SimConfig::fast()
+            .with_state_dir(state.path())
+            .with_port(port),
+    )
+    .await
+    .unwrap();
+    wait_state(&browser, "CONNECTED").await;
+    let id = sim
+        .send_inbound(InboundMessage::text(ME, FRIEND, "after the restart"))
+        .await
+        .unwrap();
+    browser
+        .wait_event("the message", |e| {
+            e["id"] == id.as_str() && e["isNewMsg"] == true
+        })
+        .await;
+    browser.close().await;
+    sim.shutdown().await;
+}
