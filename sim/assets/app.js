@@ -164,11 +164,14 @@ const app = {
         this.send({ type: 'pair-request', keys: [k.noise, k.identity, k.adv, this.platform] });
     },
 
-    /** Shows the refs one after the other; after the last one the page goes idle. */
-    startRefs(refs, firstTtl, ttl) {
+    /**
+     * Shows the refs one after the other; after the last one the page goes idle.
+     * `Conn.ref` is set before the state says `UNPAIRED`, so whoever reacts to the state finds a ref.
+     */
+    async startRefs(refs, firstTtl, ttl) {
         clearTimeout(this.refTimer);
+        const keys = await this.qrKeys();
         this.refs = refs.slice();
-        this.socket.set({ state: 'UNPAIRED', stream: 'CONNECTED' });
         const showNext = (isFirst) => {
             const ref = this.refs.shift();
             if (ref === undefined) {
@@ -179,14 +182,14 @@ const app = {
             }
             const lifetime = isFirst ? firstTtl : ttl;
             this.conn.set({ refTTL: lifetime });
-            this.showRef(ref);
+            this.showRef(ref, keys);
             this.refTimer = setTimeout(() => showNext(false), lifetime);
         };
         showNext(true);
+        this.socket.set({ state: 'UNPAIRED', stream: 'CONNECTED' });
     },
 
-    async showRef(ref) {
-        const k = await this.qrKeys();
+    showRef(ref, k) {
         const qr = [ref, k.noise, k.identity, k.adv, this.platform].join(',');
         this.currentQr = qr;
         this.conn.ref = ref;

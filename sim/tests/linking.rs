@@ -56,6 +56,17 @@ async fn the_qr_string_appears_late_and_rotates() {
         "same keys"
     );
     browser.wait_event("change:ref", |e| e["ev"] == "ref").await;
+    let unpaired = browser
+        .wait_event("UNPAIRED", |e| {
+            e["ev"] == "state" && e["state"] == "UNPAIRED"
+        })
+        .await;
+    assert!(
+        unpaired["ref"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("2@")),
+        "a ref exists when UNPAIRED fires: {unpaired}"
+    );
     browser.close().await;
     sim.shutdown().await;
 }

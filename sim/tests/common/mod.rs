@@ -33,7 +33,7 @@ const OBSERVER: &str = r#"(() => {
       Msg = window.require('WAWebCollections').Msg;
     } catch (e) { emit({ ev: 'require-failed', error: String(e) }); return; }
     emit({ ev: 'ready', state: Socket.state });
-    Socket.on('change:state', (_s, state) => emit({ ev: 'state', state }));
+    Socket.on('change:state', (_s, state) => emit({ ev: 'state', state, ref: Conn.ref }));
     Socket.on('change:hasSynced', (_s, value) => emit({ ev: 'hasSynced', value }));
     Conn.on('change:ref', (_c, ref) => emit({ ev: 'ref', ref }));
     ['logout', 'logout_from_bridge', 'offline_progress_update_from_bridge'].forEach((name) => Cmd.on(name, () => emit({ ev: name })));
