@@ -23,7 +23,11 @@ pub struct World {
     pub lids: BTreeMap<String, String>,
     /// Numbers that `queryWidExists` reports as not on WhatsApp.
     pub unregistered: BTreeSet<String>,
+    /// The breakage drill lasts until the simulator stops: a restart brings the modules back.
+    #[serde(skip)]
     pub modules: ModuleOverrides,
+    /// Ack behaviour set at run time; a restart goes back to `SimConfig.acks`.
+    #[serde(skip)]
     pub acks: Option<AckBehaviour>,
 }
 
