@@ -38,7 +38,11 @@ pub fn kill_processes_using(dir: &Path) {
 }
 
 pub fn kill(pid: u32) {
+    signal(pid, "KILL");
+}
+
+pub fn signal(pid: u32, name: &str) {
     let _ = std::process::Command::new("kill")
-        .args(["-9", &pid.to_string()])
+        .args([format!("-{name}"), pid.to_string()])
         .status();
 }
