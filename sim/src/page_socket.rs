@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc, watch};
 
 use crate::core::{Core, PAGE_QUEUE};
-use crate::pairing::Creds;
+use crate::session::Creds;
 
 /// Frames a page sends.
 #[derive(Debug, Deserialize)]

@@ -98,6 +98,10 @@ impl Account {
         }
     }
 
+    pub fn device(&self, id: u32) -> Option<&Device> {
+        self.devices.iter().find(|d| d.id == id)
+    }
+
     pub fn device_mut(&mut self, id: u32) -> Option<&mut Device> {
         self.devices.iter_mut().find(|d| d.id == id)
     }

@@ -237,7 +237,10 @@ async fn state_survives_a_restart_on_the_same_state_folder() {
         .text()
         .await
         .unwrap();
-    assert!(!page.contains("WAWebCmd2"), "a restart ends the module drill");
+    assert!(
+        !page.contains("WAWebCmd2"),
+        "a restart ends the module drill"
+    );
     let state = std::fs::read_to_string(dir.path().join("state.json")).unwrap();
     assert!(state.contains(&group));
     sim.shutdown().await;

@@ -1,4 +1,4 @@
-//! Messages: inbound ones from the phones, outbound ones from linked pages, acks, history.
+//! Inbound messages from the phones: delivery, offline queues, ciphertext, history snapshots.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,8 +7,9 @@ use serde_json::{json, Value};
 
 use crate::core::{now_secs, push, random_hex, Core};
 use crate::error::SimError;
+use crate::outbound::wid_string;
 use crate::state::{Group, Received, World};
-use crate::types::{parse_number, InboundKind, InboundMessage, SentMessage};
+use crate::types::{parse_number, InboundKind, InboundMessage};
 
 /// Messages replayed as history (`isNewMsg: false`) on every connect.
 const HISTORY: usize = 50;
@@ -141,7 +142,7 @@ impl Core {
             return json!({"chats": [], "contacts": [], "messages": []});
         };
         let pending: Vec<&String> = account
-            .device_mut_ref(device)
+            .device(device)
             .map(|d| d.pending.iter().collect())
             .unwrap_or_default();
         let mut messages: Vec<Value> = account
@@ -160,170 +161,6 @@ impl Core {
         let messages: Vec<Value> = messages.into_iter().skip(skip).collect();
         let chats = chats_of(&world, number, &messages);
         json!({"chats": chats, "contacts": contacts_of(&world), "messages": messages})
-    }
-
-    /// A linked page sent a message: record it and run its acks.
-    pub fn page_send(self: &Arc<Self>, page: u64, msg: Value) {
-        let Some((number, device_id)) = self.linked_identity(page) else {
-            return;
-        };
-        let Some(sent) = sent_from_wire(&msg, device_id) else {
-            tracing::warn!("page sent a message without id or recipient; ignored");
-            return;
-        };
-        let (id, to) = (sent.id.clone(), sent.to.clone());
-        let body = sent.body.clone();
-        self.mutate(|world| {
-            if let Some(account) = world.accounts.get_mut(&number) {
-                account.push_sent(sent);
-            }
-        });
-        self.count(|c| c.messages_sent += 1);
-        self.clone().spawn_acks(number.clone(), id);
-        self.relay_to_account(&number, &to, &body);
-    }
-
-    /// Two simulated accounts can talk: a send to another account arrives there.
-    fn relay_to_account(self: &Arc<Self>, from: &str, to: &str, body: &str) {
-        let Some(user) = to.strip_suffix("@c.us") else {
-            return;
-        };
-        if user == from || !self.world().accounts.contains_key(user) {
-            return;
-        }
-        let push_name = self.world().accounts.get(from).map(|a| a.push_name.clone());
-        let mut m = InboundMessage::text(user, from, body);
-        m.push_name = push_name;
-        if let Err(e) = self.send_inbound(m) {
-            tracing::warn!(error = %e, "relaying a message between accounts failed");
-        }
-    }
-
-    fn linked_identity(&self, page: u64) -> Option<(String, u32)> {
-        match &self.pages().get(&page)?.link {
-            crate::core::Link::Linked {
-                number, device_id, ..
-            } => Some((number.clone(), *device_id)),
-            _ => None,
-        }
-    }
-
-    fn spawn_acks(self: Arc<Self>, number: String, id: String) {
-        let b = self.acks();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(b.server_ms)).await;
-            if b.fail {
-                self.apply_ack(&number, &id, -1);
-                return;
-            }
-            let steps = [(1, 0), (2, b.delivered_ms), (3, b.read_ms)];
-            for (ack, delay) in steps.into_iter().filter(|(ack, _)| *ack <= b.up_to) {
-                tokio::time::sleep(Duration::from_millis(delay)).await;
-                self.apply_ack(&number, &id, ack);
-            }
-        });
-    }
-
-    /// Sets the ack of a sent message and tells the account's pages (`change:ack`).
-    pub fn apply_ack(&self, number: &str, id: &str, ack: i8) -> bool {
-        let found = self.mutate(|world| {
-            let sent = world
-                .accounts
-                .get_mut(number)?
-                .sent
-                .iter_mut()
-                .find(|s| s.id == id)?;
-            sent.ack = ack;
-            Some(())
-        });
-        if found.is_some() {
-            self.broadcast(number, &json!({"type": "ack", "id": id, "ack": ack}));
-        }
-        found.is_some()
-    }
-
-    /// `sendSeen` on a chat: its inbound messages count as read.
-    pub fn seen(&self, page: u64, chat: &str) {
-        self.count(|c| c.seen += 1);
-        let Some((number, _)) = self.linked_identity(page) else {
-            return;
-        };
-        self.mutate(|world| {
-            if let Some(account) = world.accounts.get_mut(&number) {
-                for r in account
-                    .received
-                    .iter_mut()
-                    .filter(|r| r.msg["msg"]["id"]["remote"] == chat)
-                {
-                    r.read = true;
-                }
-            }
-        });
-    }
-
-    /// Answers a page query (`exists`, `chat`, `alt-link`).
-    pub fn query(&self, page: u64, query: &str, wid: &str) -> Value {
-        match query {
-            "exists" => self.query_exists(wid),
-            "chat" => self.query_chat(wid),
-            "alt-link" => self.alt_link(page, wid),
-            _ => Value::Null,
-        }
-    }
-
-    fn query_exists(&self, wid: &str) -> Value {
-        let mut world = self.world();
-        let (user, server) = wid.split_once('@').unwrap_or((wid, "c.us"));
-        let number = match server {
-            "c.us" | "s.whatsapp.net" => Some(user.to_string()),
-            "lid" => world.lids.get(user).cloned(),
-            _ => None,
-        };
-        let Some(number) =
-            number.filter(|n| parse_number(n).is_ok() && !world.unregistered.contains(n))
-        else {
-            return Value::Null;
-        };
-        let lid = world.lid_of(&number);
-        self.save(&world);
-        json!({"wid": format!("{number}@c.us"), "lid": format!("{lid}@lid")})
-    }
-
-    fn query_chat(&self, wid: &str) -> Value {
-        let world = self.world();
-        match world.groups.get(wid) {
-            Some(g) => group_chat(g),
-            None => Value::Null,
-        }
-    }
-
-    /// Makes a group with these members; returns `1203...@g.us`.
-    pub fn create_group(&self, name: &str, members: &[String]) -> String {
-        self.mutate(|world| {
-            let id = loop {
-                let id = format!(
-                    "120363{}@g.us",
-                    rand::random_range(100_000_000_000u64..999_999_999_999)
-                );
-                if !world.groups.contains_key(&id) {
-                    break id;
-                }
-            };
-            let group = Group {
-                id: id.clone(),
-                name: name.to_string(),
-                members: members.to_vec(),
-                created: now_secs(),
-            };
-            world.groups.insert(id.clone(), group);
-            id
-        })
-    }
-}
-
-impl crate::state::Account {
-    fn device_mut_ref(&self, id: u32) -> Option<&crate::state::Device> {
-        self.devices.iter().find(|d| d.id == id)
     }
 }
 
@@ -391,7 +228,7 @@ fn build_inbound(
     Ok((msg, vec![contact], chat))
 }
 
-fn group_chat(g: &Group) -> Value {
+pub(crate) fn group_chat(g: &Group) -> Value {
     let participants: Vec<String> = g.members.iter().map(|n| format!("{n}@c.us")).collect();
     json!({"id": g.id, "name": g.name, "isGroup": true, "participants": participants, "creation": g.created})
 }
@@ -429,36 +266,4 @@ fn contacts_of(world: &World) -> Vec<Value> {
         .iter()
         .map(|(lid, n)| json!({"id": format!("{n}@c.us"), "lid": format!("{lid}@lid")}))
         .collect()
-}
-
-/// A wid the page sent, either `"x@c.us"` or `{_serialized: "x@c.us"}`.
-fn wid_string(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_string).or_else(|| {
-        v.get("_serialized")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    })
-}
-
-/// What the servers record of a page's send.
-fn sent_from_wire(msg: &Value, device_id: u32) -> Option<SentMessage> {
-    let id = wid_string(&msg["id"])?;
-    let to = wid_string(&msg["to"]).or_else(|| wid_string(&msg["id"]["remote"]))?;
-    let body = msg["body"]
-        .as_str()
-        .or_else(|| msg["caption"].as_str())
-        .unwrap_or_default()
-        .to_string();
-    let mut raw = msg.clone();
-    raw["isNewMsg"] = json!(false);
-    Some(SentMessage {
-        id,
-        to,
-        body,
-        kind: msg["type"].as_str().unwrap_or("chat").to_string(),
-        timestamp: msg["t"].as_i64().unwrap_or_else(now_secs),
-        ack: 0,
-        device_id,
-        raw,
-    })
 }
