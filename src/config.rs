@@ -66,6 +66,8 @@ pub struct Config {
     pub session_settle: Duration,
     /// Connections restored at once at boot (each starts a browser).
     pub restore_concurrency: usize,
+    /// Tries to reach the store at start before giving up (with doubling pauses between).
+    pub store_connect_attempts: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +119,11 @@ impl Config {
             )?,
             session_settle: secs(get("SESSION_SETTLE_SECS"), "SESSION_SETTLE_SECS", 10)?,
             restore_concurrency: parse(get("RESTORE_CONCURRENCY"), "RESTORE_CONCURRENCY", 2)?,
+            store_connect_attempts: parse(
+                get("STORE_CONNECT_ATTEMPTS"),
+                "STORE_CONNECT_ATTEMPTS",
+                6,
+            )?,
             log_format: match get("LOG_FORMAT").unwrap_or("text") {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,

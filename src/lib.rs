@@ -14,6 +14,7 @@ pub mod whatsapp;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
@@ -36,7 +37,7 @@ pub struct App {
 pub enum StartError {
     #[error(transparent)]
     Config(#[from] config::ConfigError),
-    #[error("store: {0}")]
+    #[error("the store cannot be used: {0}")]
     Store(#[from] store::StoreError),
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
@@ -47,7 +48,7 @@ impl App {
     pub async fn build(config: Config) -> Result<Self, StartError> {
         config.validate()?;
         let config = Arc::new(config);
-        let store = store::open(&store_settings(&config)).await?;
+        let store = open_store(&config).await?;
         let bus = Arc::new(EventBus::new(store.clone()));
         let manager = Arc::new(SessionManager::new(SessionsDeps {
             config: config.clone(),
@@ -90,6 +91,23 @@ impl App {
         self.manager.shutdown().await;
         served
     }
+}
+
+/// A database that is still starting (compose, k8s) is waited for; a wrong address fails clearly.
+async fn open_store(config: &Config) -> Result<Arc<dyn Store>, store::StoreError> {
+    let settings = store_settings(config);
+    let mut pause = Duration::from_secs(1);
+    for attempt in 1.. {
+        match store::open(&settings).await {
+            Err(store::StoreError::Unavailable(why)) if attempt < config.store_connect_attempts => {
+                tracing::warn!(attempt, retry_in = ?pause, error = %why, "store unreachable; retrying");
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+            other => return other,
+        }
+    }
+    unreachable!("the loop returns")
 }
 
 fn store_settings(config: &Config) -> store::StoreSettings {
