@@ -29,7 +29,10 @@ async fn a_mongodb_outage_answers_503_and_the_gateway_recovers_without_a_restart
     let r = app.get("/wa/connections").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
     assert_eq!(r.error_code(), "SERVER_ERROR");
-    assert_eq!(app.get("/ready").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        app.get("/ready").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 
     server.restart().await;
     let list = eventually("the store answers again", LINK_TIMEOUT, || async {
@@ -38,7 +41,10 @@ async fn a_mongodb_outage_answers_503_and_the_gateway_recovers_without_a_restart
     })
     .await;
     let entry = &list.as_array().unwrap()[0];
-    assert_eq!((entry["connectionId"].as_str(), entry["status"].as_str()), (Some(id.as_str()), Some("connected")));
+    assert_eq!(
+        (entry["connectionId"].as_str(), entry["status"].as_str()),
+        (Some(id.as_str()), Some("connected"))
+    );
     let sent = app.send(&id, "14155550123", "after the outage").await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     app.shutdown().await;
@@ -48,10 +54,17 @@ async fn a_mongodb_outage_answers_503_and_the_gateway_recovers_without_a_restart
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_mongodb_at_start_is_retried_then_reported_with_a_nonzero_exit() {
     let dir = tempfile::tempdir().unwrap();
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let out = Command::new(env!("CARGO_BIN_EXE_wa-gateway"))
         .current_dir(dir.path())
-        .env("MONGO_URI", format!("mongodb://127.0.0.1:{closed_port}/?serverSelectionTimeoutMS=300"))
+        .env(
+            "MONGO_URI",
+            format!("mongodb://127.0.0.1:{closed_port}/?serverSelectionTimeoutMS=300"),
+        )
         .env("STORE_CONNECT_ATTEMPTS", "2")
         .env("SESSION_DIR", dir.path().join("sessions"))
         .env("PORT", "0")

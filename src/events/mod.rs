@@ -8,7 +8,7 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::store::{Store, StoreResult, StoredEvent};
+use crate::store::{Store, StoreError, StoreResult, StoredEvent};
 
 /// A subscriber that falls this far behind is told it lagged and must catch up from the outbox.
 const BUS_CAPACITY: usize = 1024;
@@ -24,26 +24,29 @@ impl EventBus {
         Self { store, tx }
     }
 
-    /// Writes the event to the store, then publishes it. An event the store refused is not
-    /// published: a consumer must never see what a restart would forget.
-    pub async fn emit(
-        &self,
-        connection_id: &str,
-        event: &str,
-        data: Value,
-    ) -> StoreResult<Arc<StoredEvent>> {
-        let stored = Arc::new(StoredEvent {
+    /// A new envelope with a time-ordered unique id; nothing is written yet.
+    pub fn envelope(&self, connection_id: &str, event: &str, data: Value) -> StoredEvent {
+        StoredEvent {
             id: Uuid::now_v7().to_string(),
             event: event.to_owned(),
             connection_id: connection_id.to_owned(),
             timestamp: Utc::now(),
             data,
-        });
-        self.store.append_event(&stored).await?;
-        tracing::debug!(connection_id, event, id = %stored.id, "event");
+        }
+    }
+
+    /// Writes the event to the store, then publishes it. An event the store refused is not
+    /// published: a consumer must never see what a restart would forget. Appending an id the
+    /// store already has (a retry whose first write did land) counts as written.
+    pub async fn publish(&self, event: Arc<StoredEvent>) -> StoreResult<()> {
+        match self.store.append_event(&event).await {
+            Ok(()) | Err(StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+        tracing::debug!(connection_id = %event.connection_id, event = %event.event, id = %event.id, "event");
         // No subscribers is not an error: the outbox holds the event.
-        let _ = self.tx.send(stored.clone());
-        Ok(stored)
+        let _ = self.tx.send(event);
+        Ok(())
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {

@@ -9,7 +9,8 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::actor::{Deps, Mode, Phase, SendError, Sent, Session, SessionHandle};
+use super::actor::{Deps, Mode, Session};
+use super::handle::{Phase, SendError, Sent, SessionHandle};
 use super::profile;
 use crate::domain::ChatId;
 use crate::store::{Connection, ConnectionPatch, ConnectionStatus, StatusChange, StoreError};

@@ -2,9 +2,12 @@
 //! registry and is the only way in for HTTP handlers.
 
 mod actor;
+mod handle;
+mod ledger;
 mod manager;
 mod payload;
 mod profile;
 
-pub use actor::{Deps as SessionsDeps, Phase, SendError, Sent};
+pub use actor::Deps as SessionsDeps;
+pub use handle::{Phase, SendError, Sent};
 pub use manager::{ManagerError, SessionManager};

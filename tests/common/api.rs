@@ -52,11 +52,14 @@ impl Api {
         reply(req.send().await.unwrap()).await
     }
 
+    /// A hand-made request, on a connection of its own: the server closes a connection whose
+    /// oversized body it refused, and a pooled one could be reused just as it does.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
         let req = self
             .client
             .post(self.url(path))
             .header("content-type", content_type)
+            .header("connection", "close")
             .body(body);
         reply(req.send().await.unwrap()).await
     }

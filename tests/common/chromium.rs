@@ -5,7 +5,8 @@ use std::path::Path;
 
 /// PIDs of processes whose command line mentions `dir`.
 pub fn processes_using(dir: &Path) -> Vec<u32> {
-    let needle = dir.display().to_string();
+    // The trailing slash keeps /tmp/.tmpAb1 from matching /tmp/.tmpAb12's processes.
+    let needle = format!("{}/", dir.display());
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };

@@ -69,15 +69,24 @@ impl PrivateServer {
             .unwrap_or_else(|e| panic!("{bin} starts (run .ci/mongo-test-server.sh once): {e}"));
         self.child = Some(child);
         let port = self.port;
-        super::eventually("the private MongoDB accepts connections", super::LINK_TIMEOUT, || async move {
-            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| ())
-        })
+        super::eventually(
+            "the private MongoDB accepts connections",
+            super::LINK_TIMEOUT,
+            || async move {
+                tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .ok()
+                    .map(|_| ())
+            },
+        )
         .await;
     }
 
     /// SIGTERM (a clean shutdown that keeps the data), then waits for the exit.
     pub async fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else { return };
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
         super::chromium::signal(child.id(), "TERM");
         super::eventually("the private MongoDB exits", super::LINK_TIMEOUT, || {
             let done = child.try_wait().unwrap();

@@ -1,0 +1,160 @@
+//! Sending: straight through a ready browser, or queued until a linked connection is ready again.
+
+use std::collections::VecDeque;
+
+use chrono::Utc;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use super::Session;
+use crate::domain::ChatId;
+use crate::session::handle::{SendError, Sent};
+use crate::session::Phase;
+use crate::store::ConnectionPatch;
+
+/// One try at sending through the current browser.
+pub(super) enum Attempt {
+    Done(Result<Sent, SendError>),
+    BrowserLost,
+}
+
+pub(super) struct PendingSend {
+    to: ChatId,
+    body: String,
+    reply: oneshot::Sender<Result<Sent, SendError>>,
+    deadline: Instant,
+}
+
+impl Session {
+    pub(super) async fn on_send(
+        &mut self,
+        to: ChatId,
+        body: String,
+        reply: oneshot::Sender<Result<Sent, SendError>>,
+    ) {
+        match self.phase() {
+            Phase::Ready => match self.send_now(&to, &body).await {
+                Attempt::BrowserLost => {
+                    // Killed a moment ago and not yet noticed: restart it and send afterwards.
+                    tracing::warn!("browser found dead during a send");
+                    self.close_browser().await;
+                    self.after_browser_loss().await;
+                    self.queue_send(to, body, reply);
+                }
+                Attempt::Done(result) => {
+                    let _ = reply.send(result);
+                }
+            },
+            Phase::Syncing | Phase::Restarting | Phase::Starting | Phase::Dormant
+                if self.linked =>
+            {
+                if self.phase() == Phase::Dormant {
+                    // "Keeps connections alive on message send": a send revives the browser.
+                    self.relaunches = 0;
+                    self.relaunch_at = Some(Instant::now());
+                    self.set_phase(Phase::Restarting);
+                }
+                self.queue_send(to, body, reply);
+            }
+            Phase::Ended { reason } => {
+                let _ = reply.send(Err(SendError::NotReady(format!(
+                    "the connection is disconnected ({reason})"
+                ))));
+            }
+            _ => {
+                let _ = reply.send(Err(SendError::NotReady(
+                    "WhatsApp is not linked yet: scan the QR code first".into(),
+                )));
+            }
+        }
+    }
+
+    pub(super) fn queue_send(
+        &mut self,
+        to: ChatId,
+        body: String,
+        reply: oneshot::Sender<Result<Sent, SendError>>,
+    ) {
+        let deadline = Instant::now() + self.deps.config.send_ready_timeout;
+        self.waiting.push_back(PendingSend {
+            to,
+            body,
+            reply,
+            deadline,
+        });
+    }
+
+    pub(super) async fn send_now(&mut self, to: &ChatId, body: &str) -> Attempt {
+        let Some(driver) = self.driver.as_ref() else {
+            return Attempt::BrowserLost;
+        };
+        let reply = match driver.send_text(to.as_str(), body).await {
+            Ok(reply) => reply,
+            Err(e) if e.is_browser_lost() => return Attempt::BrowserLost,
+            Err(e) => {
+                tracing::warn!(error = %e, "send failed in the driver");
+                let failed = SendError::Failed("the browser did not complete the send".into());
+                return Attempt::Done(Err(failed));
+            }
+        };
+        if !reply.ok {
+            let code = reply.code.unwrap_or_default();
+            tracing::warn!(code, detail = ?reply.detail, "WhatsApp refused a send");
+            return Attempt::Done(Err(match code.as_str() {
+                "NOT_ON_WHATSAPP" => SendError::NotOnWhatsapp,
+                "SEND_FAILED" => SendError::Refused(reply.detail.unwrap_or_default()),
+                _ => SendError::Failed("WhatsApp Web could not send the message".into()),
+            }));
+        }
+        let Some(message_id) = reply.id else {
+            let failed = SendError::Failed("WhatsApp Web returned no message id".into());
+            return Attempt::Done(Err(failed));
+        };
+        self.patch(ConnectionPatch {
+            last_active: Some(Utc::now()),
+            ..Default::default()
+        })
+        .await;
+        Attempt::Done(Ok(Sent {
+            message_id,
+            timestamp: reply.t.unwrap_or_else(|| Utc::now().timestamp()),
+        }))
+    }
+
+    pub(super) async fn flush_waiting(&mut self) {
+        while let Some(p) = self.waiting.pop_front() {
+            match self.send_now(&p.to, &p.body).await {
+                Attempt::Done(result) => {
+                    let _ = p.reply.send(result);
+                }
+                Attempt::BrowserLost => {
+                    // The next BrowserGone signal schedules a relaunch; keep the rest queued.
+                    self.waiting.push_front(p);
+                    return;
+                }
+            }
+        }
+    }
+
+    pub(super) fn fail_waiting(&mut self, why: &str) {
+        for p in self.waiting.drain(..) {
+            let _ = p.reply.send(Err(SendError::NotReady(why.into())));
+        }
+    }
+
+    pub(super) fn first_send_deadline(&self) -> Option<Instant> {
+        self.waiting.iter().map(|p| p.deadline).min()
+    }
+
+    /// Answers the sends that waited too long for the connection to be ready.
+    pub(super) fn expire_waiting(&mut self, now: Instant) {
+        let (expired, kept): (VecDeque<_>, VecDeque<_>) =
+            self.waiting.drain(..).partition(|p| p.deadline <= now);
+        self.waiting = kept;
+        for p in expired {
+            let _ = p.reply.send(Err(SendError::NotReady(
+                "WhatsApp did not become ready in time; retry later".into(),
+            )));
+        }
+    }
+}

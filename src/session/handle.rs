@@ -1,0 +1,119 @@
+//! The public face of a session: its live state and the handle everything else talks to it with.
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::domain::ChatId;
+
+/// What the session is doing, published on a watch channel for the manager and the API.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    Starting,
+    AwaitingScan {
+        qr: String,
+    },
+    /// Linked (or restoring); WhatsApp Web is connecting and syncing.
+    Syncing,
+    Ready,
+    /// The browser died; a relaunch is scheduled.
+    Restarting,
+    /// Linked, but the browser could not be kept alive; the next send tries again.
+    Dormant,
+    Ended {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub phase: Phase,
+    pub pid: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sent {
+    pub message_id: String,
+    pub timestamp: i64,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SendError {
+    #[error("{0}")]
+    NotReady(String),
+    #[error("the recipient is not on WhatsApp")]
+    NotOnWhatsapp,
+    #[error("WhatsApp did not accept the message: {0}")]
+    Refused(String),
+    #[error("sending failed: {0}")]
+    Failed(String),
+}
+
+pub enum Command {
+    Send {
+        to: ChatId,
+        body: String,
+        reply: oneshot::Sender<Result<Sent, SendError>>,
+    },
+    /// Log out of WhatsApp, close the browser, end with `API_DISCONNECT`.
+    Disconnect { reply: oneshot::Sender<()> },
+    /// Close the browser and stop; the connection stays as it is in the store (gateway shutdown).
+    Shutdown { reply: oneshot::Sender<()> },
+}
+
+/// The cheap, cloneable way in to a session.
+#[derive(Clone)]
+pub struct SessionHandle {
+    tx: mpsc::Sender<Command>,
+    live: watch::Receiver<Live>,
+}
+
+impl SessionHandle {
+    pub(super) fn new(tx: mpsc::Sender<Command>, live: watch::Receiver<Live>) -> Self {
+        Self { tx, live }
+    }
+
+    pub fn live(&self) -> Live {
+        self.live.borrow().clone()
+    }
+
+    pub fn is_ended(&self) -> bool {
+        matches!(self.live.borrow().phase, Phase::Ended { .. })
+    }
+
+    /// Waits until `pred` holds for the phase, or `limit` passes; returns the last phase seen.
+    pub async fn wait_for(&self, limit: Duration, pred: impl Fn(&Phase) -> bool) -> Phase {
+        let mut rx = self.live.clone();
+        let waited = tokio::time::timeout(limit, rx.wait_for(|l| pred(&l.phase)))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .map(|live| live.phase.clone());
+        waited.unwrap_or_else(|| self.live.borrow().phase.clone())
+    }
+
+    pub async fn send(&self, to: ChatId, body: String) -> Result<Sent, SendError> {
+        let (reply, rx) = oneshot::channel();
+        let ended = || SendError::NotReady("the connection has ended".into());
+        self.tx
+            .send(Command::Send { to, body, reply })
+            .await
+            .map_err(|_| ended())?;
+        rx.await.map_err(|_| ended())?
+    }
+
+    pub async fn disconnect(&self) {
+        self.request(|reply| Command::Disconnect { reply }).await
+    }
+
+    pub async fn shutdown(&self) {
+        self.request(|reply| Command::Shutdown { reply }).await
+    }
+
+    async fn request(&self, make: impl FnOnce(oneshot::Sender<()>) -> Command) {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(make(reply)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
