@@ -56,9 +56,11 @@ async fn the_qr_string_appears_late_and_rotates() {
         "same keys"
     );
     browser.wait_event("change:ref", |e| e["ev"] == "ref").await;
+    // The observer may attach after the socket already turned UNPAIRED: then its first report
+    // (`ready`) carries that state.
     let unpaired = browser
         .wait_event("UNPAIRED", |e| {
-            e["ev"] == "state" && e["state"] == "UNPAIRED"
+            (e["ev"] == "state" || e["ev"] == "ready") && e["state"] == "UNPAIRED"
         })
         .await;
     assert!(

@@ -32,7 +32,7 @@ const OBSERVER: &str = r#"(() => {
       Cmd = window.require('WAWebCmd').Cmd;
       Msg = window.require('WAWebCollections').Msg;
     } catch (e) { emit({ ev: 'require-failed', error: String(e) }); return; }
-    emit({ ev: 'ready', state: Socket.state });
+    emit({ ev: 'ready', state: Socket.state, ref: Conn.ref });
     Socket.on('change:state', (_s, state) => emit({ ev: 'state', state, ref: Conn.ref }));
     Socket.on('change:hasSynced', (_s, value) => emit({ ev: 'hasSynced', value }));
     Conn.on('change:ref', (_c, ref) => emit({ ev: 'ref', ref }));
