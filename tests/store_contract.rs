@@ -15,23 +15,23 @@ use wa_gateway::store::{
     StoredEvent,
 };
 
-/// Expands each case into `case::sqlite` and `case::mongo` tests.
+/// Expands each case of `module` into `case::sqlite` and `case::mongo` tests.
 macro_rules! contract {
-    ($($case:ident),* $(,)?) => {$(
+    ($module:ident: $($case:ident),* $(,)?) => {$(
         mod $case {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::run(super::Kind::Sqlite, super::cases::$case).await;
+                super::run(super::Kind::Sqlite, super::$module::$case).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn mongo() {
-                super::run(super::Kind::Mongo, super::cases::$case).await;
+                super::run(super::Kind::Mongo, super::$module::$case).await;
             }
         }
     )*};
 }
 
-contract!(
+contract!(cases:
     an_inserted_connection_reads_back_equal,
     inserting_an_existing_id_is_a_conflict,
     listing_orders_by_creation_and_hides_archived_records,
@@ -51,6 +51,38 @@ contract!(
     event_data_round_trips_as_json,
     concurrent_writers_lose_nothing,
     ping_answers,
+);
+
+contract!(webhook_cases:
+    a_webhook_reads_back_equal_and_a_second_put_replaces_it,
+    deleting_a_webhook_reports_whether_there_was_one,
+    a_cursor_is_absent_until_set_and_a_second_set_overwrites_it,
+);
+
+contract!(delivery_cases:
+    an_inserted_delivery_reads_back_equal_and_an_update_replaces_it,
+    a_second_delivery_for_the_same_event_and_target_is_a_conflict,
+    updating_a_missing_delivery_is_not_found,
+    pending_deliveries_come_in_event_order_without_finished_ones,
+    deliveries_list_newest_first_filtered_and_paged,
+);
+
+contract!(message_cases:
+    an_inserted_message_reads_back_by_id_with_or_without_its_connection,
+    a_message_id_repeated_on_one_connection_is_a_conflict_but_not_on_another,
+    acks_move_the_status_forward_and_each_ack_value_is_recorded_once,
+    a_negative_ack_marks_the_message_failed,
+    an_ack_for_an_unknown_message_changes_nothing,
+    concurrent_acks_on_one_message_lose_no_step,
+    messages_list_newest_first_by_direction_and_page,
+);
+
+contract!(idempotency_cases:
+    a_key_is_claimed_once_then_reports_in_progress_completed_or_mismatch,
+    a_released_claim_can_be_claimed_again_but_a_completed_key_stays,
+    keys_on_different_connections_are_independent,
+    concurrent_claims_of_one_key_have_exactly_one_winner,
+    completing_an_unclaimed_key_is_not_found,
 );
 
 fn pending(id: &str, minutes_ago: i64) -> Connection {
@@ -107,6 +139,14 @@ fn event(connection_id: &str, name: &str) -> StoredEvent {
 
 #[path = "store_contract/cases.rs"]
 mod cases;
+#[path = "store_contract/delivery_cases.rs"]
+mod delivery_cases;
+#[path = "store_contract/idempotency_cases.rs"]
+mod idempotency_cases;
+#[path = "store_contract/message_cases.rs"]
+mod message_cases;
+#[path = "store_contract/webhook_cases.rs"]
+mod webhook_cases;
 
 mod sqlite_only {
     use wa_gateway::store::sqlite::SqliteStore;

@@ -2,13 +2,17 @@
 //! events. Two backends implement the same traits and pass the same contract suite
 //! (`tests/store_contract.rs`): MongoDB in production, SQLite when no `MONGO_URI` is set.
 
+mod ack;
 pub mod archive;
 mod checksum;
 pub mod mongo;
+mod names;
 mod patch;
 pub mod sqlite;
+mod tracking;
 mod types;
 
+pub use tracking::*;
 pub use types::*;
 
 use std::path::PathBuf;
@@ -72,6 +76,7 @@ pub trait ArchiveRepo: Send + Sync {
 pub trait EventRepo: Send + Sync {
     /// Appends an event; `Conflict` if its id exists.
     async fn append_event(&self, event: &StoredEvent) -> StoreResult<()>;
+    async fn get_event(&self, id: &str) -> StoreResult<Option<StoredEvent>>;
     /// Events in id order (ids are UUIDv7, so time order), optionally for one connection and
     /// strictly after `after_id`, at most `limit`.
     async fn list_events(
@@ -82,10 +87,109 @@ pub trait EventRepo: Send + Sync {
     ) -> StoreResult<Vec<StoredEvent>>;
 }
 
-/// The whole store as the app holds it: `Arc<dyn Store>`.
-pub trait Store: ConnectionRepo + ArchiveRepo + EventRepo {}
+/// Per-connection webhook settings.
+#[async_trait]
+pub trait WebhookRepo: Send + Sync {
+    /// Creates or replaces the connection's webhook.
+    async fn put_webhook(&self, connection_id: &str, webhook: &WebhookConfig) -> StoreResult<()>;
+    async fn get_webhook(&self, connection_id: &str) -> StoreResult<Option<WebhookConfig>>;
+    /// `true` if there was one.
+    async fn delete_webhook(&self, connection_id: &str) -> StoreResult<bool>;
+}
 
-impl<T: ConnectionRepo + ArchiveRepo + EventRepo> Store for T {}
+/// Webhook deliveries: the durable work list of the webhook dispatcher, and its dead letters.
+#[async_trait]
+pub trait DeliveryRepo: Send + Sync {
+    /// Adds a delivery; `Conflict` if one exists for the same `(event_id, target)` (or id), which
+    /// makes fanning an event out twice harmless.
+    async fn insert_delivery(&self, delivery: &Delivery) -> StoreResult<()>;
+    /// Replaces a delivery by id; `NotFound` if absent.
+    async fn update_delivery(&self, delivery: &Delivery) -> StoreResult<()>;
+    async fn get_delivery(&self, id: &str) -> StoreResult<Option<Delivery>>;
+    /// `pending` deliveries in `(event_id, target)` order (event order), at most `limit`.
+    async fn pending_deliveries(&self, limit: usize) -> StoreResult<Vec<Delivery>>;
+    /// Deliveries matching `filter`, newest id first.
+    async fn list_deliveries(&self, filter: &DeliveryFilter) -> StoreResult<Vec<Delivery>>;
+}
+
+/// Small named positions (e.g. how far the webhook fan-out has read the event log).
+#[async_trait]
+pub trait CursorRepo: Send + Sync {
+    async fn get_cursor(&self, name: &str) -> StoreResult<Option<String>>;
+    async fn set_cursor(&self, name: &str, value: &str) -> StoreResult<()>;
+}
+
+/// Messages sent and received, with their ack history (delivery tracking).
+#[async_trait]
+pub trait MessageRepo: Send + Sync {
+    /// Inserts the record; `Conflict` if `(connection_id, message_id)` exists.
+    async fn insert_message(&self, message: &MessageRecord) -> StoreResult<()>;
+    /// Records an ack: appends it to `acks` (unless that ack value is already there), and moves
+    /// `status`/`ack` forward (never backwards, except that a negative ack marks it `failed`).
+    /// Returns the updated record, `None` if the message is unknown.
+    async fn apply_ack(
+        &self,
+        connection_id: &str,
+        message_id: &str,
+        ack: i64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<MessageRecord>>;
+    /// By WhatsApp id, whichever connection it belongs to (ids embed the chat, so they are unique
+    /// in practice); `connection_id` narrows it when given.
+    async fn get_message(
+        &self,
+        message_id: &str,
+        connection_id: Option<&str>,
+    ) -> StoreResult<Option<MessageRecord>>;
+    /// Newest first.
+    async fn list_messages(&self, filter: &MessageFilter) -> StoreResult<Vec<MessageRecord>>;
+}
+
+/// `Idempotency-Key` bookkeeping for sends, per connection.
+#[async_trait]
+pub trait IdempotencyRepo: Send + Sync {
+    /// Claims `key` for a request whose body hashes to `fingerprint`, or reports what holds it.
+    async fn claim_idempotency(
+        &self,
+        connection_id: &str,
+        key: &str,
+        fingerprint: &str,
+    ) -> StoreResult<IdempotencyClaim>;
+    /// Stores the response of the claimed request; later claims get `Completed(response)`.
+    async fn complete_idempotency(
+        &self,
+        connection_id: &str,
+        key: &str,
+        response: &serde_json::Value,
+    ) -> StoreResult<()>;
+    /// Forgets a claim whose request failed, so that a retry can run it again.
+    async fn release_idempotency(&self, connection_id: &str, key: &str) -> StoreResult<()>;
+}
+
+/// The whole store as the app holds it: `Arc<dyn Store>`.
+pub trait Store:
+    ConnectionRepo
+    + ArchiveRepo
+    + EventRepo
+    + WebhookRepo
+    + DeliveryRepo
+    + CursorRepo
+    + MessageRepo
+    + IdempotencyRepo
+{
+}
+
+impl<T> Store for T where
+    T: ConnectionRepo
+        + ArchiveRepo
+        + EventRepo
+        + WebhookRepo
+        + DeliveryRepo
+        + CursorRepo
+        + MessageRepo
+        + IdempotencyRepo
+{
+}
 
 /// Where the store lives; built by the app's config.
 #[derive(Clone)]

@@ -2,6 +2,7 @@
 
 mod codec;
 mod gridfs;
+mod pending;
 
 use std::time::Duration;
 
@@ -230,6 +231,15 @@ impl EventRepo for MongoStore {
             .await
             .map_err(map_err)?;
         Ok(())
+    }
+
+    async fn get_event(&self, id: &str) -> StoreResult<Option<StoredEvent>> {
+        let found = self
+            .events
+            .find_one(doc! { "id": id })
+            .await
+            .map_err(map_err)?;
+        found.as_ref().map(decode_event).transpose()
     }
 
     async fn list_events(

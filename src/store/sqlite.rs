@@ -4,9 +4,14 @@
 //! mutex; SQLite serialises writers anyway, and one connection keeps transactions simple.
 
 mod archives;
+mod cursors;
+mod deliveries;
 mod events;
+mod idempotency;
+mod messages;
 mod rows;
 mod schema;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter};
+use rusqlite::{params, params_from_iter, OptionalExtension};
 
 use super::rows::{from_millis, millis};
 use super::{map_err, SqliteStore};
@@ -26,6 +26,22 @@ impl EventRepo for SqliteStore {
             )
             .map_err(map_err)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn get_event(&self, id: &str) -> StoreResult<Option<StoredEvent>> {
+        let id = id.to_owned();
+        self.call(move |db| {
+            let raw = db
+                .query_row(
+                    "SELECT id, event, connection_id, timestamp, data FROM events WHERE id = ?1",
+                    params![id],
+                    raw_event,
+                )
+                .optional()
+                .map_err(map_err)?;
+            raw.map(decode).transpose()
         })
         .await
     }
@@ -61,31 +77,35 @@ impl EventRepo for SqliteStore {
         self.call(move |db| {
             let mut stmt = db.prepare_cached(&sql).map_err(map_err)?;
             let raws = stmt
-                .query_map(params_from_iter(params), |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, i64>(3)?,
-                        row.get::<_, String>(4)?,
-                    ))
-                })
+                .query_map(params_from_iter(params), raw_event)
                 .map_err(map_err)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(map_err)?;
-            raws.into_iter()
-                .map(|(id, event, connection_id, ts, data)| {
-                    Ok(StoredEvent {
-                        data: serde_json::from_str(&data)
-                            .map_err(|e| StoreError::Corrupt(format!("event {id} data: {e}")))?,
-                        timestamp: from_millis(ts)?,
-                        id,
-                        event,
-                        connection_id,
-                    })
-                })
-                .collect()
+            raws.into_iter().map(decode).collect()
         })
         .await
     }
+}
+
+type RawEvent = (String, String, String, i64, String);
+
+fn raw_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
+}
+
+fn decode((id, event, connection_id, ts, data): RawEvent) -> StoreResult<StoredEvent> {
+    Ok(StoredEvent {
+        data: serde_json::from_str(&data)
+            .map_err(|e| StoreError::Corrupt(format!("event {id} data: {e}")))?,
+        timestamp: from_millis(ts)?,
+        id,
+        event,
+        connection_id,
+    })
 }

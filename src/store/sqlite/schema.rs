@@ -6,7 +6,8 @@ use super::map_err;
 use crate::store::{StoreError, StoreResult};
 
 /// One entry per schema version; never edit a shipped entry, append a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE archives (
     id            INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused, so a stale id finds nothing
     connection_id TEXT    NOT NULL,
@@ -38,7 +39,72 @@ CREATE TABLE events (
     data          TEXT    NOT NULL
 );
 CREATE INDEX events_connection ON events(connection_id, id);
-"#];
+"#,
+    r#"
+CREATE TABLE webhooks (
+    connection_id TEXT PRIMARY KEY NOT NULL,
+    url           TEXT NOT NULL,
+    events        TEXT NOT NULL, -- JSON array of event names
+    secret        TEXT,
+    headers       TEXT NOT NULL, -- JSON object
+    updated_at    INTEGER NOT NULL
+);
+CREATE TABLE deliveries (
+    id                TEXT    PRIMARY KEY NOT NULL,
+    event_id          TEXT    NOT NULL,
+    event             TEXT    NOT NULL,
+    connection_id     TEXT    NOT NULL,
+    target            TEXT    NOT NULL,
+    url               TEXT    NOT NULL,
+    status            TEXT    NOT NULL,
+    attempts          INTEGER NOT NULL,
+    next_attempt_at   INTEGER NOT NULL,
+    last_error        TEXT,
+    last_status_code  INTEGER,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    delivered_at      INTEGER,
+    UNIQUE (event_id, target)
+);
+CREATE INDEX deliveries_status ON deliveries(status, event_id, target);
+CREATE INDEX deliveries_connection ON deliveries(connection_id, id);
+CREATE TABLE cursors (
+    name       TEXT PRIMARY KEY NOT NULL,
+    value      TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE messages (
+    seq           TEXT    PRIMARY KEY NOT NULL,
+    message_id    TEXT    NOT NULL,
+    connection_id TEXT    NOT NULL,
+    direction     TEXT    NOT NULL,
+    chat_id       TEXT,
+    from_id       TEXT,
+    to_id         TEXT,
+    author        TEXT,
+    kind          TEXT,
+    body          TEXT,
+    timestamp     INTEGER,
+    status        TEXT    NOT NULL,
+    ack           INTEGER NOT NULL,
+    acks          TEXT    NOT NULL, -- JSON array of {ack, status, at}
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    UNIQUE (connection_id, message_id)
+);
+CREATE INDEX messages_message_id ON messages(message_id);
+CREATE INDEX messages_paging ON messages(connection_id, seq);
+CREATE TABLE idempotency (
+    connection_id TEXT    NOT NULL,
+    key           TEXT    NOT NULL,
+    fingerprint   TEXT    NOT NULL,
+    response      TEXT,             -- JSON; meaningful once completed_at is set
+    created_at    INTEGER NOT NULL,
+    completed_at  INTEGER,          -- NULL while the request runs (a response may be JSON null)
+    PRIMARY KEY (connection_id, key)
+);
+"#,
+];
 
 /// Brings the schema up to date in one transaction per version.
 pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
@@ -59,4 +125,52 @@ pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
         tx.commit().map_err(map_err)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_from_the_first_schema_migrates_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        {
+            // What a build that only knew the first migration left on disk.
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(MIGRATIONS[0]).unwrap();
+            old.pragma_update(None, "user_version", 1).unwrap();
+            old.execute(
+                "INSERT INTO connections (connection_id, status, created_at, updated_at)
+                 VALUES ('kept', 'pending', 0, 0)",
+                [],
+            )
+            .unwrap();
+        }
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn).unwrap();
+
+        let version: usize = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len());
+        let kept: String = conn
+            .query_row("SELECT connection_id FROM connections", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, "kept");
+        for table in [
+            "webhooks",
+            "deliveries",
+            "cursors",
+            "messages",
+            "idempotency",
+        ] {
+            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap();
+        }
+        // Running it again is a no-op on a current schema.
+        migrate(&mut conn).unwrap();
+    }
 }

@@ -1,0 +1,81 @@
+//! Per-connection webhook settings; the event list and headers are JSON text.
+
+use async_trait::async_trait;
+use rusqlite::{params, OptionalExtension};
+
+use super::rows::millis;
+use super::{map_err, SqliteStore};
+use crate::store::{now, StoreError, StoreResult, WebhookConfig, WebhookRepo};
+
+#[async_trait]
+impl WebhookRepo for SqliteStore {
+    async fn put_webhook(&self, connection_id: &str, webhook: &WebhookConfig) -> StoreResult<()> {
+        let id = connection_id.to_owned();
+        let w = webhook.clone();
+        let events = to_json(&w.events)?;
+        let headers = to_json(&w.headers)?;
+        self.call(move |db| {
+            db.execute(
+                "INSERT INTO webhooks (connection_id, url, events, secret, headers, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (connection_id) DO UPDATE SET url = excluded.url,
+                    events = excluded.events, secret = excluded.secret,
+                    headers = excluded.headers, updated_at = excluded.updated_at",
+                params![id, w.url, events, w.secret, headers, millis(now())],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_webhook(&self, connection_id: &str) -> StoreResult<Option<WebhookConfig>> {
+        let id = connection_id.to_owned();
+        let raw = self
+            .call(move |db| {
+                db.query_row(
+                    "SELECT url, events, secret, headers FROM webhooks WHERE connection_id = ?1",
+                    [id],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, Option<String>>(2)?,
+                            row.get::<_, String>(3)?,
+                        ))
+                    },
+                )
+                .optional()
+                .map_err(map_err)
+            })
+            .await?;
+        raw.map(|(url, events, secret, headers)| {
+            Ok(WebhookConfig {
+                url,
+                events: from_json("events", &events)?,
+                secret,
+                headers: from_json("headers", &headers)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_webhook(&self, connection_id: &str) -> StoreResult<bool> {
+        let id = connection_id.to_owned();
+        self.call(move |db| {
+            let n = db
+                .execute("DELETE FROM webhooks WHERE connection_id = ?1", [id])
+                .map_err(map_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+}
+
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Other(format!("encode JSON: {e}")))
+}
+
+pub(super) fn from_json<T: serde::de::DeserializeOwned>(field: &str, s: &str) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{field}: {e}")))
+}
