@@ -1,8 +1,13 @@
 //! The production store: MongoDB, with login archives in GridFS (they can exceed 16 MB).
 
 mod codec;
+mod cursors;
+mod deliveries;
 mod gridfs;
-mod pending;
+mod idempotency;
+mod indexes;
+mod messages;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -11,8 +16,8 @@ use futures::TryStreamExt;
 use mongodb::bson::{doc, Document};
 use mongodb::error::{ErrorKind, WriteFailure};
 use mongodb::gridfs::GridFsBucket;
-use mongodb::options::{ClientOptions, GridFsBucketOptions, IndexOptions, ReturnDocument};
-use mongodb::{Client, Collection, Database, IndexModel};
+use mongodb::options::{ClientOptions, GridFsBucketOptions, ReturnDocument};
+use mongodb::{Client, Collection, Database};
 
 use self::codec::{connection_doc, decode_connection, decode_event, event_doc, patch_update};
 use super::{
@@ -36,6 +41,11 @@ pub struct MongoStore {
     connections: Collection<Document>,
     events: Collection<Document>,
     archives: GridFsBucket,
+    webhooks: Collection<Document>,
+    deliveries: Collection<Document>,
+    cursors: Collection<Document>,
+    messages: Collection<Document>,
+    idempotency: Collection<Document>,
 }
 
 impl MongoStore {
@@ -69,37 +79,15 @@ impl MongoStore {
                     .bucket_name(ARCHIVE_BUCKET.to_owned())
                     .build(),
             ),
+            webhooks: db.collection("webhooks"),
+            deliveries: db.collection("deliveries"),
+            cursors: db.collection("cursors"),
+            messages: db.collection("messages"),
+            idempotency: db.collection("idempotency"),
             db,
         };
         store.ensure_indexes().await?;
         Ok(store)
-    }
-
-    async fn ensure_indexes(&self) -> StoreResult<()> {
-        let unique = || IndexOptions::builder().unique(true).build();
-        self.connections
-            .create_indexes([
-                IndexModel::builder()
-                    .keys(doc! { "connectionId": 1 })
-                    .options(unique())
-                    .build(),
-                IndexModel::builder().keys(doc! { "status": 1 }).build(),
-            ])
-            .await
-            .map_err(map_err)?;
-        self.events
-            .create_indexes([
-                IndexModel::builder()
-                    .keys(doc! { "id": 1 })
-                    .options(unique())
-                    .build(),
-                IndexModel::builder()
-                    .keys(doc! { "connectionId": 1, "id": 1 })
-                    .build(),
-            ])
-            .await
-            .map_err(map_err)?;
-        Ok(())
     }
 
     async fn find_connections(&self, filter: Document) -> StoreResult<Vec<Connection>> {

@@ -12,11 +12,11 @@ pub(super) fn date(at: DateTime<Utc>) -> Bson {
     Bson::DateTime(mongodb::bson::DateTime::from_millis(at.timestamp_millis()))
 }
 
-fn opt_date(at: Option<DateTime<Utc>>) -> Bson {
+pub(super) fn opt_date(at: Option<DateTime<Utc>>) -> Bson {
     at.map_or(Bson::Null, date)
 }
 
-fn opt_str(s: Option<&str>) -> Bson {
+pub(super) fn opt_str(s: Option<&str>) -> Bson {
     s.map_or(Bson::Null, Bson::from)
 }
 
@@ -28,7 +28,7 @@ fn profile(p: &Profile) -> Bson {
 }
 
 /// Names the record by its id only: documents carry personal data that logs should not.
-fn corrupt(field: &str, d: &Document) -> StoreError {
+pub(super) fn corrupt(field: &str, d: &Document) -> StoreError {
     StoreError::Corrupt(format!(
         "field {field:?} is malformed in record {}",
         record_id(d)
@@ -43,11 +43,11 @@ fn record_id(d: &Document) -> String {
 }
 
 /// A field that may be missing or null.
-fn field<'a>(d: &'a Document, key: &str) -> Option<&'a Bson> {
+pub(super) fn field<'a>(d: &'a Document, key: &str) -> Option<&'a Bson> {
     d.get(key).filter(|b| !matches!(b, Bson::Null))
 }
 
-fn get_str(d: &Document, key: &str) -> StoreResult<Option<String>> {
+pub(super) fn get_str(d: &Document, key: &str) -> StoreResult<Option<String>> {
     match field(d, key) {
         None => Ok(None),
         Some(Bson::String(s)) => Ok(Some(s.clone())),
@@ -55,7 +55,7 @@ fn get_str(d: &Document, key: &str) -> StoreResult<Option<String>> {
     }
 }
 
-fn get_date(d: &Document, key: &str) -> StoreResult<Option<DateTime<Utc>>> {
+pub(super) fn get_date(d: &Document, key: &str) -> StoreResult<Option<DateTime<Utc>>> {
     match field(d, key) {
         None => Ok(None),
         Some(Bson::DateTime(dt)) => DateTime::from_timestamp_millis(dt.timestamp_millis())
@@ -65,7 +65,24 @@ fn get_date(d: &Document, key: &str) -> StoreResult<Option<DateTime<Utc>>> {
     }
 }
 
-fn require<T>(value: Option<T>, key: &str, d: &Document) -> StoreResult<T> {
+pub(super) fn get_i64(d: &Document, key: &str) -> StoreResult<Option<i64>> {
+    match field(d, key) {
+        None => Ok(None),
+        Some(Bson::Int64(n)) => Ok(Some(*n)),
+        Some(Bson::Int32(n)) => Ok(Some(i64::from(*n))),
+        Some(_) => Err(corrupt(key, d)),
+    }
+}
+
+pub(super) fn required_str(d: &Document, key: &str) -> StoreResult<String> {
+    require(get_str(d, key)?, key, d)
+}
+
+pub(super) fn required_date(d: &Document, key: &str) -> StoreResult<DateTime<Utc>> {
+    require(get_date(d, key)?, key, d)
+}
+
+pub(super) fn require<T>(value: Option<T>, key: &str, d: &Document) -> StoreResult<T> {
     value.ok_or_else(|| StoreError::Corrupt(format!("missing {key:?} in record {}", record_id(d))))
 }
 
