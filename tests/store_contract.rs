@@ -49,6 +49,7 @@ contract!(cases:
     events_list_in_id_order_with_filters_and_limit,
     appending_an_existing_event_id_is_a_conflict,
     event_data_round_trips_as_json,
+    an_appended_event_reads_back_by_id,
     concurrent_writers_lose_nothing,
     ping_answers,
 );
@@ -172,6 +173,39 @@ mod sqlite_only {
         let reopened = open(&settings).await.unwrap();
         assert_eq!(reopened.get_connection("kept").await.unwrap(), Some(kept));
     }
+
+    #[tokio::test]
+    async fn a_file_from_the_first_schema_opens_and_gains_the_tracking_tables() {
+        let tmp = tempfile::tempdir().unwrap();
+        let settings = StoreSettings {
+            mongo_uri: None,
+            mongo_db: None,
+            data_dir: tmp.path().to_owned(),
+        };
+        let kept = pending("kept", 0);
+        open(&settings)
+            .await
+            .unwrap()
+            .insert_connection(&kept)
+            .await
+            .unwrap();
+        // Turn the file back into what a build with only the first migration left behind.
+        let old = rusqlite::Connection::open(SqliteStore::file_path(tmp.path())).unwrap();
+        old.execute_batch(
+            "DROP TABLE webhooks; DROP TABLE deliveries; DROP TABLE cursors;
+             DROP TABLE messages; DROP TABLE idempotency; PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        drop(old);
+
+        let store = open(&settings).await.unwrap();
+        assert_eq!(store.get_connection("kept").await.unwrap(), Some(kept));
+        store.set_cursor("fanout", "1").await.unwrap();
+        assert_eq!(
+            store.get_cursor("fanout").await.unwrap().as_deref(),
+            Some("1")
+        );
+    }
 }
 
 mod mongo_only {
@@ -234,6 +268,70 @@ mod mongo_only {
                 .await
                 .unwrap()
                 .is_some());
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn tracking_documents_use_camel_case_names_bson_dates_and_their_indexes() {
+        run(Kind::Mongo, |h: Harness| async move {
+            let message = super::message_cases::outbound("c1", "true_1@c.us_DOC");
+            h.store.insert_message(&message).await.unwrap();
+            h.store
+                .apply_ack("c1", "true_1@c.us_DOC", 2, super::now())
+                .await
+                .unwrap();
+            let Backend::Mongo(db) = &h.backend else {
+                unreachable!()
+            };
+            let raw = db
+                .collection::<Document>("messages")
+                .find_one(doc! { "messageId": "true_1@c.us_DOC" })
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(raw.get_str("connectionId").unwrap(), "c1");
+            assert_eq!(raw.get_str("status").unwrap(), "delivered");
+            let step = raw.get_array("acks").unwrap()[0].as_document().unwrap();
+            for (doc, key) in [(&raw, "createdAt"), (&raw, "updatedAt"), (step, "at")] {
+                assert!(
+                    matches!(doc.get(key), Some(Bson::DateTime(_))),
+                    "{key}: {raw}"
+                );
+            }
+
+            let expected = [
+                ("webhooks", vec!["connectionId_1"]),
+                (
+                    "deliveries",
+                    vec![
+                        "id_1",
+                        "eventId_1_target_1",
+                        "status_1_eventId_1",
+                        "connectionId_1",
+                    ],
+                ),
+                ("cursors", vec!["name_1"]),
+                (
+                    "messages",
+                    vec![
+                        "connectionId_1_messageId_1",
+                        "messageId_1",
+                        "connectionId_1_seq_1",
+                    ],
+                ),
+                ("idempotency", vec!["connectionId_1_key_1"]),
+            ];
+            for (collection, indexes) in expected {
+                let names = db
+                    .collection::<Document>(collection)
+                    .list_index_names()
+                    .await
+                    .unwrap();
+                for index in indexes {
+                    assert!(names.iter().any(|n| n == index), "{collection}: {names:?}");
+                }
+            }
         })
         .await;
     }

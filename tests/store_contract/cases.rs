@@ -333,6 +333,15 @@ pub async fn event_data_round_trips_as_json(h: Harness) {
     assert_eq!(h.store.list_events(Some("x"), None, 10).await.unwrap(), [e]);
 }
 
+pub async fn an_appended_event_reads_back_by_id(h: Harness) {
+    let e = event("x", "message");
+    h.store.append_event(&e).await.unwrap();
+    h.store.append_event(&event("y", "qr")).await.unwrap();
+    assert_eq!(h.store.get_event(&e.id).await.unwrap(), Some(e));
+    let missing = uuid::Uuid::now_v7().to_string();
+    assert_eq!(h.store.get_event(&missing).await.unwrap(), None);
+}
+
 pub async fn concurrent_writers_lose_nothing(h: Harness) {
     h.store
         .insert_connection(&pending("shared", 0))

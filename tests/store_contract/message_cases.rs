@@ -31,7 +31,7 @@ fn message(connection_id: &str, message_id: &str, direction: MessageDirection) -
     }
 }
 
-fn outbound(connection_id: &str, message_id: &str) -> MessageRecord {
+pub fn outbound(connection_id: &str, message_id: &str) -> MessageRecord {
     message(connection_id, message_id, MessageDirection::Outbound)
 }
 
