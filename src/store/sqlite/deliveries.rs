@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 
-use super::rows::{from_millis, millis};
+use super::rows::{from_millis, millis, sql_limit};
 use super::{map_err, SqliteStore};
 use crate::store::names::parse_name;
 use crate::store::{Delivery, DeliveryFilter, DeliveryRepo, StoreError, StoreResult};
@@ -135,10 +135,6 @@ impl DeliveryRepo for SqliteStore {
         self.call(move |db| query_deliveries(db, &sql, params))
             .await
     }
-}
-
-pub(super) fn sql_limit(limit: usize) -> Value {
-    Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX))
 }
 
 fn query_deliveries(

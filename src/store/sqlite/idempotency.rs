@@ -4,8 +4,7 @@
 use async_trait::async_trait;
 use rusqlite::params;
 
-use super::rows::millis;
-use super::webhooks::{from_json, to_json};
+use super::rows::{from_json, millis, to_json};
 use super::{map_err, SqliteStore};
 use crate::store::{now, IdempotencyClaim, IdempotencyRepo, StoreError, StoreResult};
 

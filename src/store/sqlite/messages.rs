@@ -7,9 +7,7 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use super::deliveries::sql_limit;
-use super::rows::{from_millis, millis};
-use super::webhooks::{from_json, to_json};
+use super::rows::{from_json, from_millis, millis, sql_limit, to_json};
 use super::{map_err, SqliteStore};
 use crate::store::names::{name_of, parse_name};
 use crate::store::{

@@ -1,6 +1,8 @@
-//! Row <-> domain mapping: dates are epoch milliseconds, the profile is JSON text.
+//! Row <-> domain mapping: dates are epoch milliseconds; nested values (profile, lists, maps,
+//! ack history, responses) are JSON text.
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
 use rusqlite::OptionalExtension;
 use rusqlite::{Row, Transaction};
 
@@ -141,4 +143,17 @@ pub(super) fn archive_id_of(tx: &Transaction<'_>, id: &str) -> StoreResult<Optio
     )
     .optional()
     .map_err(map_err)
+}
+
+/// A `LIMIT` parameter; `usize` beyond `i64` means no limit in practice.
+pub(super) fn sql_limit(limit: usize) -> Value {
+    Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX))
+}
+
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Other(format!("encode JSON: {e}")))
+}
+
+pub(super) fn from_json<T: serde::de::DeserializeOwned>(field: &str, s: &str) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{field}: {e}")))
 }

@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
 
-use super::rows::millis;
+use super::rows::{from_json, millis, to_json};
 use super::{map_err, SqliteStore};
-use crate::store::{now, StoreError, StoreResult, WebhookConfig, WebhookRepo};
+use crate::store::{now, StoreResult, WebhookConfig, WebhookRepo};
 
 #[async_trait]
 impl WebhookRepo for SqliteStore {
@@ -70,12 +70,4 @@ impl WebhookRepo for SqliteStore {
         })
         .await
     }
-}
-
-pub(super) fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Other(format!("encode JSON: {e}")))
-}
-
-pub(super) fn from_json<T: serde::de::DeserializeOwned>(field: &str, s: &str) -> StoreResult<T> {
-    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{field}: {e}")))
 }
