@@ -68,6 +68,25 @@ pub struct Config {
     pub restore_concurrency: usize,
     /// Tries to reach the store at start before giving up (with doubling pauses between).
     pub store_connect_attempts: u32,
+    pub webhooks: WebhookSettings,
+}
+
+/// The global webhook and how every webhook is delivered.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// `WEBHOOK_URL`: receives every connection's events (filtered by `events`).
+    pub url: Option<String>,
+    /// `WEBHOOK_EVENTS`: comma-separated event names; empty means all.
+    pub events: Vec<String>,
+    pub secret: Option<Secret>,
+    /// Attempts before a delivery becomes a dead letter.
+    pub max_attempts: u32,
+    /// First retry pause; it doubles with each attempt (with jitter), up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    pub timeout: Duration,
+    /// Deliveries in flight at once (each connection's are still sent in order, one at a time).
+    pub concurrency: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +143,24 @@ impl Config {
                 "STORE_CONNECT_ATTEMPTS",
                 6,
             )?,
+            webhooks: WebhookSettings {
+                url: get("WEBHOOK_URL").map(str::to_owned),
+                events: list(get("WEBHOOK_EVENTS")),
+                secret: get("WEBHOOK_SECRET").map(|s| Secret(s.to_owned())),
+                max_attempts: parse(get("WEBHOOK_MAX_ATTEMPTS"), "WEBHOOK_MAX_ATTEMPTS", 10)?,
+                retry_base: Duration::from_millis(parse(
+                    get("WEBHOOK_RETRY_BASE_MS"),
+                    "WEBHOOK_RETRY_BASE_MS",
+                    1000,
+                )?),
+                retry_max: duration(
+                    get("WEBHOOK_RETRY_MAX"),
+                    "WEBHOOK_RETRY_MAX",
+                    Duration::from_secs(600),
+                )?,
+                timeout: secs(get("WEBHOOK_TIMEOUT_SECS"), "WEBHOOK_TIMEOUT_SECS", 10)?,
+                concurrency: parse(get("WEBHOOK_CONCURRENCY"), "WEBHOOK_CONCURRENCY", 16)?,
+            },
             log_format: match get("LOG_FORMAT").unwrap_or("text") {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,
@@ -185,6 +222,17 @@ where
 
 fn secs(raw: Option<&str>, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
     parse(raw, name, default).map(Duration::from_secs)
+}
+
+fn list(raw: Option<&str>) -> Vec<String> {
+    raw.map(|r| {
+        r.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// `300`, `300s`, `5m` or `1h`.

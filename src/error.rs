@@ -21,6 +21,7 @@ pub enum ErrorCode {
     RateLimited,
     Conflict,
     LimitReached,
+    NotFound,
 }
 
 impl ErrorCode {
@@ -36,6 +37,7 @@ impl ErrorCode {
             Self::RateLimited => "RATE_LIMITED",
             Self::Conflict => "CONFLICT",
             Self::LimitReached => "LIMIT_REACHED",
+            Self::NotFound => "NOT_FOUND",
         }
     }
 }
@@ -67,6 +69,11 @@ impl ApiError {
             ErrorCode::SessionNotFound,
             format!("No connection with id {id}"),
         )
+    }
+
+    /// A message, delivery or other resource that is not a connection.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
 
     pub fn not_ready(message: impl Into<String>) -> Self {

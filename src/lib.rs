@@ -30,6 +30,7 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub bus: Arc<EventBus>,
     pub manager: Arc<SessionManager>,
+    webhooks: Arc<tokio::sync::Notify>,
     router: Router,
 }
 
@@ -55,17 +56,20 @@ impl App {
             store: store.clone(),
             bus: bus.clone(),
         }));
+        let webhooks = Arc::new(tokio::sync::Notify::new());
         let router = http::router(http::AppState {
             config: config.clone(),
             store: store.clone(),
             manager: manager.clone(),
             bus: bus.clone(),
+            webhooks: webhooks.clone(),
         });
         Ok(Self {
             config,
             store,
             bus,
             manager,
+            webhooks,
             router,
         })
     }
@@ -78,6 +82,13 @@ impl App {
     ) -> std::io::Result<()> {
         let addr = listener.local_addr()?;
         tracing::info!(%addr, "wa-gateway listening");
+        let settings = Arc::new(self.config.webhooks.clone());
+        let delivery = events::start_webhooks(
+            &self.bus,
+            self.store.clone(),
+            settings,
+            self.webhooks.clone(),
+        );
         let restoring = tokio::spawn({
             let manager = self.manager.clone();
             async move { manager.restore_all().await }
@@ -88,6 +99,9 @@ impl App {
         tracing::info!("closing every browser");
         restoring.abort();
         let _ = restoring.await;
+        for task in delivery {
+            task.abort();
+        }
         self.manager.shutdown().await;
         served
     }

@@ -64,8 +64,15 @@ async fn the_qr_endpoint_serves_png_raw_and_json_while_pending() {
         .send()
         .await
         .unwrap();
-    assert_eq!(png.headers()["content-type"], "image/png");
-    let from_png = common::qr::decode_png(&png.bytes().await.unwrap());
+    let (status, ctype) = (png.status(), png.headers()["content-type"].clone());
+    let bytes = png.bytes().await.unwrap();
+    assert_eq!(
+        ctype,
+        "image/png",
+        "{status}: {}",
+        String::from_utf8_lossy(&bytes)
+    );
+    let from_png = common::qr::decode_png(&bytes);
     let raw = app
         .get(&format!("/wa/connections/{id}/qr?format=raw"))
         .await;

@@ -57,7 +57,7 @@ async fn send_ok(gw: &GatewayProcess, id: &str, text: &str) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
-async fn survives_sigkill_and_a_lost_session_dir(backend: Backend) {
+async fn linked_numbers_survive_a_sigkill_and_a_deleted_session_dir(backend: Backend) {
     let sim = Simulator::start(SimConfig::fast()).await.unwrap();
     let dir = TempDir::new().unwrap();
     let env = backend.env(dir.path(), &sim);
@@ -93,7 +93,7 @@ async fn survives_sigkill_and_a_lost_session_dir(backend: Backend) {
     backend.cleanup().await;
 }
 
-async fn a_device_unlinked_while_down_comes_back_expired(backend: Backend) {
+async fn a_device_unlinked_while_the_gateway_was_down_is_expired(backend: Backend) {
     let sim = Simulator::start(SimConfig::fast()).await.unwrap();
     let dir = TempDir::new().unwrap();
     let env = backend.env(dir.path(), &sim);
@@ -140,38 +140,29 @@ async fn a_pending_connection_found_at_boot_is_interrupted(backend: Backend) {
     backend.cleanup().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_linked_numbers_survive_a_sigkill_and_a_deleted_session_dir() {
-    survives_sigkill_and_a_lost_session_dir(Backend::Sqlite).await;
+/// One test per store for each scenario: `<scenario>::sqlite` and `<scenario>::mongo`.
+macro_rules! on_both_stores {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$scenario(Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mongo() {
+                if let Some(backend) = Backend::mongo() {
+                    super::$scenario(backend).await;
+                }
+            }
+        }
+    )*};
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mongo_linked_numbers_survive_a_sigkill_and_a_deleted_session_dir() {
-    if let Some(backend) = Backend::mongo() {
-        survives_sigkill_and_a_lost_session_dir(backend).await;
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_a_device_unlinked_while_the_gateway_was_down_is_expired() {
-    a_device_unlinked_while_down_comes_back_expired(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mongo_a_device_unlinked_while_the_gateway_was_down_is_expired() {
-    if let Some(backend) = Backend::mongo() {
-        a_device_unlinked_while_down_comes_back_expired(backend).await;
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_a_pending_connection_found_at_boot_is_interrupted() {
-    a_pending_connection_found_at_boot_is_interrupted(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mongo_a_pending_connection_found_at_boot_is_interrupted() {
-    if let Some(backend) = Backend::mongo() {
-        a_pending_connection_found_at_boot_is_interrupted(backend).await;
-    }
-}
+on_both_stores!(
+    linked_numbers_survive_a_sigkill_and_a_deleted_session_dir,
+    a_device_unlinked_while_the_gateway_was_down_is_expired,
+    a_pending_connection_found_at_boot_is_interrupted,
+);

@@ -1,6 +1,11 @@
 //! The event path's first two steps: persist (the outbox) then fan out on a broadcast bus.
 //! Webhooks and live streams subscribe to the bus and read the outbox to catch up.
 
+pub mod dispatcher;
+pub mod fanout;
+mod signature;
+pub mod stream;
+
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -9,6 +14,19 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::store::{Store, StoreError, StoreResult, StoredEvent};
+
+/// Every event name the gateway emits (for filters and validation).
+pub const EVENT_NAMES: &[&str] = &[
+    "qr",
+    "loading",
+    "authenticated",
+    "ready",
+    "message",
+    "message_create",
+    "message_ack",
+    "change_state",
+    "disconnected",
+];
 
 /// A subscriber that falls this far behind is told it lagged and must catch up from the outbox.
 const BUS_CAPACITY: usize = 1024;
@@ -52,4 +70,20 @@ impl EventBus {
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
         self.tx.subscribe()
     }
+}
+
+/// Starts webhook delivery in the background: the fan-out (events -> deliveries) and the
+/// dispatcher (deliveries -> HTTP), which `wake` prods.
+pub fn start_webhooks(
+    bus: &EventBus,
+    store: Arc<dyn Store>,
+    settings: Arc<crate::config::WebhookSettings>,
+    wake: Arc<tokio::sync::Notify>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let fanout = fanout::Fanout::new(store.clone(), settings.clone(), wake.clone());
+    let dispatcher = dispatcher::Dispatcher::new(store, settings, wake.clone());
+    vec![
+        tokio::spawn(fanout.run(bus.subscribe())),
+        tokio::spawn(dispatcher.run()),
+    ]
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::query::ApiQuery;
+use super::webhooks::WebhookBody;
 use super::AppState;
 use crate::error::ApiError;
 use crate::qr;
@@ -23,12 +24,20 @@ pub struct AddNumberResponse {
     qr: Option<String>,
 }
 
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AddNumberBody {
+    /// Where this connection's events go (besides the global `WEBHOOK_URL`).
+    webhook: Option<WebhookBody>,
+}
+
 pub async fn add_number(
     State(state): State<AppState>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<AddNumberResponse>), ApiError> {
-    reject_non_object(&body)?;
-    let (record, qr) = state.manager.create().await?;
+    let options = parse_optional_body(&body)?;
+    let webhook = options.webhook.map(WebhookBody::validate).transpose()?;
+    let (record, qr) = state.manager.create(webhook).await?;
     let qr = qr
         .map(|q| qr::data_url(&q))
         .transpose()
@@ -41,16 +50,12 @@ pub async fn add_number(
     Ok((StatusCode::CREATED, Json(response)))
 }
 
-/// The body is optional; when present it must be a JSON object (options come later).
-fn reject_non_object(body: &Bytes) -> Result<(), ApiError> {
+/// The body is optional (`curl -X POST` with nothing works); when present it must be valid.
+fn parse_optional_body(body: &Bytes) -> Result<AddNumberBody, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(());
+        return Ok(AddNumberBody::default());
     }
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(v) if v.is_object() => Ok(()),
-        Ok(_) => Err(ApiError::invalid("The body must be a JSON object")),
-        Err(e) => Err(ApiError::invalid(format!("Malformed JSON body: {e}"))),
-    }
+    serde_json::from_slice(body).map_err(|e| ApiError::invalid(format!("Invalid body: {e}")))
 }
 
 #[derive(Deserialize)]

@@ -1,17 +1,28 @@
-//! `POST /wa/send/:connectionId`.
+//! `POST /wa/send/:connectionId` (with `Idempotency-Key`), `GET /wa/messages/:messageId` and
+//! `GET /wa/connections/:id/messages`.
 
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use super::json::ApiJson;
+use super::query::ApiQuery;
+use super::webhooks::page_size;
 use super::AppState;
 use crate::domain::ChatId;
 use crate::error::ApiError;
+use crate::store::{
+    AckStep, IdempotencyClaim, MessageDirection, MessageFilter, MessageRecord, MessageStatus,
+};
 
 /// WhatsApp refuses longer texts.
 pub const MAX_MESSAGE_CHARS: usize = 65_536;
+const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 #[derive(Deserialize)]
 pub struct SendRequest {
@@ -30,16 +41,81 @@ pub struct SendResponse {
 pub async fn send(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<SendRequest>,
-) -> Result<Json<SendResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let to = ChatId::parse(&req.to).map_err(ApiError::invalid)?;
     validate_message(&req.message)?;
-    let sent = state.manager.send(&id, to, req.message).await?;
-    Ok(Json(SendResponse {
+    let Some(key) = idempotency_key(&headers)? else {
+        return Ok(Json(send_once(&state, &id, to, req.message).await?).into_response());
+    };
+    let fingerprint = hex::encode(Sha256::digest(format!("{to}\n{}", req.message)));
+    match state
+        .store
+        .claim_idempotency(&id, key, &fingerprint)
+        .await?
+    {
+        IdempotencyClaim::Claimed => {}
+        IdempotencyClaim::Completed(first) => {
+            let mut response = Json(first).into_response();
+            response
+                .headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            return Ok(response);
+        }
+        IdempotencyClaim::InProgress => {
+            return Err(ApiError::conflict(
+                "A request with this Idempotency-Key is still in progress",
+            ))
+        }
+        IdempotencyClaim::Mismatch => {
+            return Err(ApiError::conflict(
+                "This Idempotency-Key was used with a different request",
+            ))
+        }
+    }
+    match send_once(&state, &id, to, req.message).await {
+        Ok(sent) => {
+            let body = serde_json::to_value(&sent).expect("responses serialize");
+            state.store.complete_idempotency(&id, key, &body).await?;
+            Ok(Json(body).into_response())
+        }
+        Err(e) => {
+            // Nothing was sent: a retry with the same key may try again.
+            state.store.release_idempotency(&id, key).await?;
+            Err(e)
+        }
+    }
+}
+
+async fn send_once(
+    state: &AppState,
+    id: &str,
+    to: ChatId,
+    message: String,
+) -> Result<SendResponse, ApiError> {
+    let sent = state.manager.send(id, to, message).await?;
+    Ok(SendResponse {
         success: true,
         message_id: sent.message_id,
         timestamp: DateTime::from_timestamp(sent.timestamp, 0).unwrap_or_else(Utc::now),
-    }))
+    })
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(raw) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = raw
+        .to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY)
+        .ok_or_else(|| {
+            ApiError::invalid(format!(
+                "Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} visible ASCII characters"
+            ))
+        })?;
+    Ok(Some(key))
 }
 
 fn validate_message(message: &str) -> Result<(), ApiError> {
@@ -52,4 +128,124 @@ fn validate_message(message: &str) -> Result<(), ApiError> {
         )));
     }
     Ok(())
+}
+
+/// A tracked message as the API shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    message_id: String,
+    connection_id: String,
+    direction: MessageDirection,
+    chat_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    author: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    body: Option<String>,
+    timestamp: Option<DateTime<Utc>>,
+    status: MessageStatus,
+    ack: i64,
+    /// When each step was reached: `{"sent": …, "delivered": …, "read": …}`.
+    status_times: serde_json::Map<String, Value>,
+    acks: Vec<AckStep>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<MessageRecord> for MessageView {
+    fn from(m: MessageRecord) -> Self {
+        let mut status_times = serde_json::Map::new();
+        for step in &m.acks {
+            let name = serde_json::to_value(step.status).expect("statuses serialize");
+            if let Some(name) = name.as_str() {
+                status_times
+                    .entry(name.to_owned())
+                    .or_insert_with(|| serde_json::to_value(step.at).expect("dates serialize"));
+            }
+        }
+        Self {
+            message_id: m.message_id,
+            connection_id: m.connection_id,
+            direction: m.direction,
+            chat_id: m.chat_id,
+            from: m.from,
+            to: m.to,
+            author: m.author,
+            kind: m.kind,
+            body: m.body,
+            timestamp: m.timestamp,
+            status: m.status,
+            ack: m.ack,
+            status_times,
+            acks: m.acks,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+pub async fn get_message(
+    State(state): State<AppState>,
+    Path(message_id): Path<String>,
+) -> Result<Json<MessageView>, ApiError> {
+    let record = state
+        .store
+        .get_message(&message_id, None)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("No message with id {message_id}")))?;
+    Ok(Json(record.into()))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListQuery {
+    direction: Option<MessageDirection>,
+    limit: Option<usize>,
+    /// A message id from the previous page: only older messages are listed.
+    before: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessagePage {
+    messages: Vec<MessageView>,
+    /// Pass as `before` for the next (older) page; `null` on the last one.
+    next_before: Option<String>,
+}
+
+pub async fn list_messages(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<MessagePage>, ApiError> {
+    state.manager.get(&id).await?;
+    let limit = page_size(q.limit)?;
+    let before_seq = match &q.before {
+        None => None,
+        Some(message_id) => Some(
+            state
+                .store
+                .get_message(message_id, Some(&id))
+                .await?
+                .ok_or_else(|| ApiError::invalid(format!("before: no message {message_id} here")))?
+                .seq,
+        ),
+    };
+    let filter = MessageFilter {
+        connection_id: id,
+        direction: q.direction,
+        before_seq,
+        limit,
+    };
+    let records = state.store.list_messages(&filter).await?;
+    let next_before = (records.len() == limit)
+        .then(|| records.last().map(|m| m.message_id.clone()))
+        .flatten();
+    let messages = records.into_iter().map(MessageView::from).collect();
+    Ok(Json(MessagePage {
+        messages,
+        next_before,
+    }))
 }

@@ -2,10 +2,12 @@
 //! session layer.
 
 mod connections;
+mod events;
 mod health;
 mod json;
 mod messages;
 mod query;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -31,6 +33,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub manager: Arc<SessionManager>,
     pub bus: Arc<EventBus>,
+    /// Wakes the webhook dispatcher (after a replay).
+    pub webhooks: Arc<tokio::sync::Notify>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -40,7 +44,22 @@ pub fn router(state: AppState) -> Router {
         .route("/connections/{id}", get(connections::get))
         .route("/connections/{id}/qr", get(connections::qr_code))
         .route("/disconnect/{id}", post(connections::disconnect))
-        .route("/send/{id}", post(messages::send));
+        .route(
+            "/connections/{id}/webhook",
+            get(webhooks::get_webhook)
+                .put(webhooks::put_webhook)
+                .delete(webhooks::delete_webhook),
+        )
+        .route("/connections/{id}/messages", get(messages::list_messages))
+        .route("/send/{id}", post(messages::send))
+        .route("/messages/{id}", get(messages::get_message))
+        .route("/webhooks/deliveries", get(webhooks::list_deliveries))
+        .route(
+            "/webhooks/deliveries/{id}/retry",
+            post(webhooks::retry_delivery),
+        )
+        .route("/events", get(events::sse))
+        .route("/ws", get(events::ws));
     Router::new()
         .nest("/wa", wa)
         .route("/health", get(health::health))

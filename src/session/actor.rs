@@ -67,6 +67,8 @@ pub struct Session {
     synced: bool,
     waiting: VecDeque<PendingSend>,
     ledger: Ledger,
+    /// Own phone number, once WhatsApp Web told it.
+    me: Option<String>,
 }
 
 /// Whether the actor loop goes on after handling something.
@@ -107,6 +109,7 @@ impl Session {
             backup_at: None,
             synced: false,
             waiting: VecDeque::new(),
+            me: None,
         };
         let task = tokio::spawn(session.run());
         (SessionHandle::new(tx, live_rx), task)

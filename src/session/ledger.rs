@@ -1,26 +1,42 @@
-//! What a session writes to the store, kept until the store has it: a status change or an event
-//! produced while the store is down is retried in order, never dropped silently.
+//! What a session writes to the store, kept until the store has it: record changes, events and
+//! message tracking produced while the store is down are retried in order, never dropped silently.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::time::Instant;
+use uuid::Uuid;
 
 use crate::events::EventBus;
-use crate::store::{ConnectionPatch, Store, StoredEvent};
+use crate::store::{ConnectionPatch, MessageRecord, Store, StoreError, StoreResult, StoredEvent};
 
 const RETRY_EVERY: Duration = Duration::from_secs(1);
-/// A chat flood during a long outage must not exhaust memory; past this the oldest events go
+/// A chat flood during a long outage must not exhaust memory; past this the oldest writes go
 /// (logged) so the newest state survives.
 const MAX_BACKLOG: usize = 50_000;
+
+/// One pending write, applied in the order the session produced them.
+enum Write {
+    Event {
+        event: StoredEvent,
+        tried: bool,
+    },
+    Message(Box<MessageRecord>),
+    Ack {
+        message_id: String,
+        ack: i64,
+        at: DateTime<Utc>,
+    },
+}
 
 pub struct Ledger {
     id: String,
     store: Arc<dyn Store>,
     bus: Arc<EventBus>,
     unsaved: Option<ConnectionPatch>,
-    backlog: VecDeque<Arc<StoredEvent>>,
+    backlog: VecDeque<Write>,
     retry_at: Option<Instant>,
 }
 
@@ -49,15 +65,28 @@ impl Ledger {
         }
     }
 
-    /// Records and publishes an event, after any still waiting, in order.
+    /// Records and publishes an event, after every write still waiting.
     pub async fn emit(&mut self, event: &str, data: serde_json::Value) {
-        let envelope = Arc::new(self.bus.envelope(&self.id, event, data));
-        if self.backlog.len() >= MAX_BACKLOG {
-            let lost = self.backlog.pop_front();
-            tracing::error!(event = ?lost.map(|e| e.event.clone()), "event backlog full; oldest dropped");
-        }
-        self.backlog.push_back(envelope);
-        self.flush_events().await;
+        let event = self.bus.envelope(&self.id, event, data);
+        self.push(Write::Event {
+            event,
+            tried: false,
+        })
+        .await;
+    }
+
+    /// Starts tracking a message (one already tracked is left as it is).
+    pub async fn record_message(&mut self, message: MessageRecord) {
+        self.push(Write::Message(Box::new(message))).await;
+    }
+
+    pub async fn record_ack(&mut self, message_id: &str, ack: i64) {
+        let write = Write::Ack {
+            message_id: message_id.to_owned(),
+            ack,
+            at: crate::store::now(),
+        };
+        self.push(write).await;
     }
 
     pub fn retry_at(&self) -> Option<Instant> {
@@ -70,13 +99,22 @@ impl Ledger {
         if let Some(patch) = self.unsaved.take() {
             self.patch(patch).await;
         }
-        self.flush_events().await;
+        self.flush().await;
     }
 
-    async fn flush_events(&mut self) {
-        while let Some(event) = self.backlog.front() {
-            if let Err(e) = self.bus.publish(event.clone()).await {
-                tracing::warn!(error = %e, waiting = self.backlog.len(), "event not recorded yet; will retry");
+    async fn push(&mut self, write: Write) {
+        if self.backlog.len() >= MAX_BACKLOG {
+            self.backlog.pop_front();
+            tracing::error!("store backlog full; the oldest pending write was dropped");
+        }
+        self.backlog.push_back(write);
+        self.flush().await;
+    }
+
+    async fn flush(&mut self) {
+        while let Some(write) = self.backlog.front_mut() {
+            if let Err(e) = apply(&self.id, &self.store, &self.bus, write).await {
+                tracing::warn!(error = %e, waiting = self.backlog.len(), "store write pending; will retry");
                 self.schedule_retry();
                 return;
             }
@@ -87,6 +125,42 @@ impl Ledger {
     fn schedule_retry(&mut self) {
         self.retry_at
             .get_or_insert_with(|| Instant::now() + RETRY_EVERY);
+    }
+}
+
+async fn apply(
+    connection_id: &str,
+    store: &Arc<dyn Store>,
+    bus: &EventBus,
+    write: &mut Write,
+) -> StoreResult<()> {
+    match write {
+        Write::Event { event, tried } => {
+            if *tried {
+                // The webhook fan-out reads the log in id order: an event written late gets a
+                // fresh id so it is not behind the fan-out's cursor. Its timestamp stays.
+                event.id = Uuid::now_v7().to_string();
+            }
+            *tried = true;
+            bus.publish(Arc::new(event.clone())).await
+        }
+        Write::Message(message) => match store.insert_message(message).await {
+            Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        },
+        Write::Ack {
+            message_id,
+            ack,
+            at,
+        } => {
+            let updated = store
+                .apply_ack(connection_id, message_id, *ack, *at)
+                .await?;
+            if updated.is_none() {
+                tracing::debug!(message_id = %message_id, "ack for a message that is not tracked");
+            }
+            Ok(())
+        }
     }
 }
 

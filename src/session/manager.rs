@@ -13,7 +13,9 @@ use super::actor::{Deps, Mode, Session};
 use super::handle::{Phase, SendError, Sent, SessionHandle};
 use super::profile;
 use crate::domain::ChatId;
-use crate::store::{Connection, ConnectionPatch, ConnectionStatus, StatusChange, StoreError};
+use crate::store::{
+    Connection, ConnectionPatch, ConnectionStatus, StatusChange, StoreError, WebhookConfig,
+};
 
 /// A restore that takes longer than this no longer holds back the next one.
 const RESTORE_WAIT: Duration = Duration::from_secs(90);
@@ -51,7 +53,10 @@ impl SessionManager {
     }
 
     /// Starts a new connection and waits for its first QR code.
-    pub async fn create(&self) -> Result<(Connection, Option<String>), ManagerError> {
+    pub async fn create(
+        &self,
+        webhook: Option<WebhookConfig>,
+    ) -> Result<(Connection, Option<String>), ManagerError> {
         let id = Uuid::new_v4().to_string();
         let handle = {
             let mut sessions = self.sessions.lock().await;
@@ -62,6 +67,10 @@ impl SessionManager {
             }
             let record = Connection::new_pending(&id, Utc::now());
             self.deps.store.insert_connection(&record).await?;
+            // Before the session starts, so that even its first QR code reaches the webhook.
+            if let Some(hook) = &webhook {
+                self.deps.store.put_webhook(&id, hook).await?;
+            }
             self.spawn_locked(&mut sessions, &id, Mode::New)
         };
         let phase = handle

@@ -7,6 +7,7 @@ mod ledger;
 mod manager;
 mod payload;
 mod profile;
+mod tracking;
 
 pub use actor::Deps as SessionsDeps;
 pub use handle::{Phase, SendError, Sent};

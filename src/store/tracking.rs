@@ -142,7 +142,7 @@ pub struct AckStep {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageRecord {
-    /// Store-assigned UUIDv7: the paging order.
+    /// UUIDv7 given when tracking starts: the paging order.
     pub seq: String,
     /// WhatsApp's serialized message id.
     pub message_id: String,

@@ -8,6 +8,8 @@ pub mod chromium;
 pub mod mongo;
 pub mod process;
 pub mod qr;
+pub mod receiver;
+pub mod stream;
 pub mod wait;
 
 use std::collections::HashMap;

@@ -6,10 +6,10 @@ use tokio::time::{Duration, Instant};
 
 use super::{Flow, Session, BOOT_RELOADS, MAX_RELAUNCHES};
 use crate::qr;
-use crate::session::payload;
 use crate::session::Phase;
+use crate::session::{payload, tracking};
 use crate::store::{ConnectionPatch, ConnectionStatus, Profile, StatusChange};
-use crate::whatsapp::{is_fatal_state, PageEvent, Signal, SignalKind};
+use crate::whatsapp::{is_fatal_state, PageEvent, Signal, SignalKind, WaMessage};
 
 impl Session {
     pub(super) async fn on_signal(&mut self, signal: Signal) -> Flow {
@@ -95,15 +95,15 @@ impl Session {
                 self.end("LOGGED_OUT", true).await
             }
             PageEvent::Message { message } => {
-                self.emit("message", payload::message(&message)).await;
+                self.on_message("message", &message).await;
                 Flow::Continue
             }
             PageEvent::MessageCreate { message } => {
-                self.emit("message_create", payload::message(&message))
-                    .await;
+                self.on_message("message_create", &message).await;
                 Flow::Continue
             }
             PageEvent::MessageAck { id, ack, chat_id } => {
+                self.ledger.record_ack(&id, ack).await;
                 self.emit("message_ack", payload::ack(&id, chat_id.as_deref(), ack))
                     .await;
                 Flow::Continue
@@ -168,6 +168,7 @@ impl Session {
     ) {
         self.linked = true;
         self.synced = true;
+        self.me = number.clone();
         self.backup_at = Some(Instant::now() + self.deps.config.session_settle);
         self.relaunches = 0;
         self.boot_reloads = 0;
@@ -191,5 +192,13 @@ impl Session {
         self.emit("ready", json!({ "number": number, "profile": profile }))
             .await;
         self.flush_waiting().await;
+    }
+
+    /// Tracks the message, then reports it: a client reacting to the event finds it tracked.
+    pub(super) async fn on_message(&mut self, event: &str, message: &WaMessage) {
+        if let Some(record) = tracking::seen(&self.id, message) {
+            self.ledger.record_message(record).await;
+        }
+        self.emit(event, payload::message(message)).await;
     }
 }

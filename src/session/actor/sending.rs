@@ -9,6 +9,7 @@ use tokio::time::Instant;
 use super::Session;
 use crate::domain::ChatId;
 use crate::session::handle::{SendError, Sent};
+use crate::session::tracking;
 use crate::session::Phase;
 use crate::store::ConnectionPatch;
 
@@ -97,6 +98,13 @@ impl Session {
                 return Attempt::Done(Err(failed));
             }
         };
+        let timestamp = reply.t.unwrap_or_else(|| Utc::now().timestamp());
+        if let Some(id) = &reply.id {
+            // Tracked before anything else is reported: its acks may already be queued.
+            let ack = if reply.ok { reply.ack.unwrap_or(0) } else { -1 };
+            let record = tracking::sent(&self.id, id, self.me.as_deref(), to, body, timestamp, ack);
+            self.ledger.record_message(record).await;
+        }
         if !reply.ok {
             let code = reply.code.unwrap_or_default();
             tracing::warn!(code, detail = ?reply.detail, "WhatsApp refused a send");
@@ -117,7 +125,7 @@ impl Session {
         .await;
         Attempt::Done(Ok(Sent {
             message_id,
-            timestamp: reply.t.unwrap_or_else(|| Utc::now().timestamp()),
+            timestamp,
         }))
     }
 

@@ -1,0 +1,258 @@
+//! Sends pending webhook deliveries: each connection's events to each webhook strictly in order,
+//! different connections in parallel, retried with exponential backoff and jitter on network
+//! errors, 5xx and 429, and kept as dead letters when a receiver refuses them or never recovers.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use tokio::sync::{Notify, Semaphore};
+
+use super::signature;
+use crate::config::WebhookSettings;
+use crate::store::{Delivery, DeliveryStatus, Store, StoreResult, WebhookTarget};
+
+/// Pending deliveries read per scheduling pass; each lane's head is all that can be sent.
+const PAGE: usize = 10_000;
+const IDLE_PASS: Duration = Duration::from_secs(1);
+const ERROR_TEXT_MAX: usize = 300;
+
+/// Deliveries of one connection to one webhook: sent one at a time, in event order.
+type Lane = (String, WebhookTarget);
+
+pub struct Dispatcher {
+    store: Arc<dyn Store>,
+    settings: Arc<WebhookSettings>,
+    http: reqwest::Client,
+    wake: Arc<Notify>,
+    busy: Mutex<HashSet<Lane>>,
+    permits: Arc<Semaphore>,
+}
+
+/// What one attempt came to.
+enum Outcome {
+    Delivered(u16),
+    Retry {
+        status: Option<u16>,
+        error: String,
+        after: Option<Duration>,
+    },
+    Refused {
+        status: Option<u16>,
+        error: String,
+    },
+}
+
+impl Dispatcher {
+    pub fn new(
+        store: Arc<dyn Store>,
+        settings: Arc<WebhookSettings>,
+        wake: Arc<Notify>,
+    ) -> Arc<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .user_agent(concat!("wa-gateway/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("a TLS backend is compiled in");
+        Arc::new(Self {
+            permits: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+            store,
+            settings,
+            http,
+            wake,
+            busy: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Runs forever: a pass whenever woken (new deliveries, a lane freed) or when the next retry
+    /// falls due.
+    pub async fn run(self: Arc<Self>) {
+        loop {
+            let next_due = match self.schedule().await {
+                Ok(due) => due,
+                Err(e) => {
+                    tracing::warn!(error = %e, "webhook scheduling failed; will retry");
+                    None
+                }
+            };
+            let pause = next_due
+                .and_then(|at| (at - Utc::now()).to_std().ok())
+                .map_or(IDLE_PASS, |d| d.min(IDLE_PASS));
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    /// Starts an attempt for every idle lane whose head is due; returns the earliest later due.
+    async fn schedule(self: &Arc<Self>) -> StoreResult<Option<DateTime<Utc>>> {
+        let pending = self.store.pending_deliveries(PAGE).await?;
+        let now = Utc::now();
+        let mut heads = HashSet::new();
+        let mut next_due = None;
+        for delivery in pending {
+            let lane = (delivery.connection_id.clone(), delivery.target);
+            if !heads.insert(lane.clone()) {
+                continue;
+            }
+            if delivery.next_attempt_at > now {
+                next_due = Some(
+                    next_due.map_or(delivery.next_attempt_at, |d: DateTime<Utc>| {
+                        d.min(delivery.next_attempt_at)
+                    }),
+                );
+                continue;
+            }
+            if !self.busy.lock().unwrap().insert(lane.clone()) {
+                continue;
+            }
+            let this = self.clone();
+            tokio::spawn(async move {
+                let _permit = this.permits.clone().acquire_owned().await;
+                if let Err(e) = this.attempt(delivery).await {
+                    tracing::warn!(error = %e, "webhook delivery not recorded; will retry");
+                }
+                this.busy.lock().unwrap().remove(&lane);
+                this.wake.notify_one();
+            });
+        }
+        Ok(next_due)
+    }
+
+    async fn attempt(&self, mut delivery: Delivery) -> StoreResult<()> {
+        let outcome = self.post(&mut delivery).await?;
+        delivery.attempts += 1;
+        let now = crate::store::now();
+        delivery.updated_at = now;
+        match outcome {
+            Outcome::Delivered(code) => {
+                delivery.status = DeliveryStatus::Delivered;
+                delivery.last_status_code = Some(code);
+                delivery.last_error = None;
+                delivery.delivered_at = Some(now);
+            }
+            Outcome::Refused { status, error } => {
+                tracing::warn!(delivery = %delivery.id, ?status, "webhook refused an event; kept as a dead letter");
+                delivery.status = DeliveryStatus::Failed;
+                delivery.last_status_code = status;
+                delivery.last_error = Some(error);
+            }
+            Outcome::Retry {
+                status,
+                error,
+                after,
+            } => {
+                delivery.last_status_code = status;
+                delivery.last_error = Some(error);
+                if delivery.attempts >= self.settings.max_attempts {
+                    tracing::warn!(delivery = %delivery.id, "webhook retries exhausted; kept as a dead letter");
+                    delivery.status = DeliveryStatus::Failed;
+                } else {
+                    let pause = after
+                        .unwrap_or_default()
+                        .max(self.backoff(delivery.attempts));
+                    delivery.next_attempt_at =
+                        now + chrono::Duration::from_std(pause).unwrap_or_default();
+                }
+            }
+        }
+        self.store.update_delivery(&delivery).await
+    }
+
+    /// One POST of the event to the delivery's webhook.
+    async fn post(&self, delivery: &mut Delivery) -> StoreResult<Outcome> {
+        let Some(event) = self.store.get_event(&delivery.event_id).await? else {
+            return Ok(refused("the event is no longer stored"));
+        };
+        let (url, secret, headers) = match delivery.target {
+            WebhookTarget::Global => match &self.settings.url {
+                Some(url) => (
+                    url.clone(),
+                    self.settings.secret.as_ref().map(|s| s.expose().to_owned()),
+                    Default::default(),
+                ),
+                None => return Ok(refused("WEBHOOK_URL is no longer set")),
+            },
+            WebhookTarget::Connection => {
+                match self.store.get_webhook(&delivery.connection_id).await? {
+                    Some(hook) => (hook.url, hook.secret, hook.headers),
+                    None => return Ok(refused("the connection's webhook was removed")),
+                }
+            }
+        };
+        // A receiver fixed by changing the URL gets what is still pending.
+        delivery.url = url.clone();
+        let body = serde_json::to_vec(&event).expect("events serialize");
+        let mut request = self
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("x-webhook-id", &event.id)
+            .header("x-webhook-event", &event.event)
+            .header("x-webhook-timestamp", Utc::now().timestamp().to_string());
+        if let Some(secret) = secret {
+            request = request.header("x-hub-signature-256", signature::sign(&secret, &body));
+        }
+        for (name, value) in &headers {
+            request = request.header(name, value);
+        }
+        Ok(match request.body(body).send().await {
+            Ok(response) => classify(&response),
+            Err(e) => Outcome::Retry {
+                status: None,
+                error: truncate(&e.to_string()),
+                after: None,
+            },
+        })
+    }
+
+    /// `base * 2^(attempt-1)`, capped, then ±20 % so that many retries do not arrive together.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .settings
+            .retry_base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
+            .min(self.settings.retry_max);
+        exp.mul_f64(rand::rng().random_range(0.8..1.2))
+    }
+}
+
+fn classify(response: &reqwest::Response) -> Outcome {
+    let status = response.status();
+    let code = status.as_u16();
+    if status.is_success() {
+        return Outcome::Delivered(code);
+    }
+    let error = format!("receiver answered {status}");
+    if code == 429 || status.is_server_error() {
+        let after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        return Outcome::Retry {
+            status: Some(code),
+            error,
+            after,
+        };
+    }
+    Outcome::Refused {
+        status: Some(code),
+        error,
+    }
+}
+
+fn refused(why: &str) -> Outcome {
+    Outcome::Refused {
+        status: None,
+        error: why.to_owned(),
+    }
+}
+
+fn truncate(text: &str) -> String {
+    text.chars().take(ERROR_TEXT_MAX).collect()
+}
