@@ -8,7 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 NEWMAN_VERSION=6
 START_TIMEOUT=60 # seconds for each process to listen and answer
-STOP_TIMEOUT=30  # seconds for each process to exit after SIGTERM
+STOP_TIMEOUT=30  # seconds for each process to exit once signalled
 newman=.ci/node/node_modules/.bin/newman
 bin="${CARGO_TARGET_DIR:-$PWD/target}/debug"
 [[ "$bin" == /* ]] || bin="$PWD/$bin"
