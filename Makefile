@@ -1,5 +1,5 @@
 # The two commands of the README's Quick start, and a few helpers.
-.PHONY: run test sim lint fmt ci
+.PHONY: run test newman sim lint fmt ci
 
 PORT ?= 5000
 
@@ -11,6 +11,10 @@ run:
 ## Run the whole test suite, installing Chromium, the test runner and the MongoDB test server.
 test:
 	.ci/test.sh
+
+## Run the Postman collection with newman against a fresh gateway and simulator (installs newman).
+newman:
+	.ci/newman.sh
 
 ## Run the WhatsApp Web simulator (the sandbox) on port 7000.
 sim:
