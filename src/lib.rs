@@ -81,7 +81,6 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let addr = listener.local_addr()?;
-        tracing::info!(%addr, "wa-gateway listening");
         let settings = Arc::new(self.config.webhooks.clone());
         let delivery = events::start_webhooks(
             &self.bus,
@@ -89,9 +88,11 @@ impl App {
             settings,
             self.webhooks.clone(),
         );
+        let to_restore = self.manager.prepare_restore().await;
+        tracing::info!(%addr, "wa-gateway listening");
         let restoring = tokio::spawn({
             let manager = self.manager.clone();
-            async move { manager.restore_all().await }
+            async move { manager.restore(to_restore).await }
         });
         let served = axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)

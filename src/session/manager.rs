@@ -168,35 +168,45 @@ impl SessionManager {
         Some(self.spawn_locked(&mut sessions, id, Mode::Restore))
     }
 
-    /// Boot: brings back every connection that was `connected`, a few at a time so a small
-    /// machine is not swamped; `pending` ones lost their browser and end as `INTERRUPTED`.
-    pub async fn restore_all(self: &Arc<Self>) {
+    /// Boot, before the API serves anything (so no new connection can be mistaken for an old
+    /// one): `pending` connections lost their browser and end as `INTERRUPTED`; the ids of the
+    /// `connected` ones are returned for [`Self::restore`].
+    pub async fn prepare_restore(&self) -> Vec<String> {
         let store = &self.deps.store;
-        for status in [ConnectionStatus::Pending, ConnectionStatus::Connected] {
-            let records = match store.connections_with_status(status).await {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::error!(error = %e, "could not list connections to restore");
-                    return;
-                }
-            };
-            if status == ConnectionStatus::Pending {
-                for r in records {
-                    self.mark_ended(&r.connection_id, "INTERRUPTED").await;
-                }
-                continue;
+        let listed = async {
+            let pending = store
+                .connections_with_status(ConnectionStatus::Pending)
+                .await?;
+            let connected = store
+                .connections_with_status(ConnectionStatus::Connected)
+                .await?;
+            Ok::<_, StoreError>((pending, connected))
+        };
+        let (pending, connected) = match listed.await {
+            Ok(lists) => lists,
+            Err(e) => {
+                tracing::error!(error = %e, "could not list connections to restore");
+                return Vec::new();
             }
-            tracing::info!(count = records.len(), "restoring linked connections");
-            let permits = Arc::new(Semaphore::new(self.deps.config.restore_concurrency.max(1)));
-            let restores = records.into_iter().map(|r| {
-                let (manager, permits) = (self.clone(), permits.clone());
-                async move {
-                    let _permit = permits.acquire().await;
-                    manager.restore_one(&r.connection_id).await;
-                }
-            });
-            futures::future::join_all(restores).await;
+        };
+        for r in pending {
+            self.mark_ended(&r.connection_id, "INTERRUPTED").await;
         }
+        connected.into_iter().map(|r| r.connection_id).collect()
+    }
+
+    /// Brings back linked connections, a few at a time so a small machine is not swamped.
+    pub async fn restore(self: &Arc<Self>, ids: Vec<String>) {
+        tracing::info!(count = ids.len(), "restoring linked connections");
+        let permits = Arc::new(Semaphore::new(self.deps.config.restore_concurrency.max(1)));
+        let restores = ids.into_iter().map(|id| {
+            let (manager, permits) = (self.clone(), permits.clone());
+            async move {
+                let _permit = permits.acquire().await;
+                manager.restore_one(&id).await;
+            }
+        });
+        futures::future::join_all(restores).await;
     }
 
     /// Unpacks the archive (or keeps a profile folder that survived) and starts the session;

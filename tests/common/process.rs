@@ -12,6 +12,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct GatewayProcess {
     pub api: Api,
     child: Child,
+    log: PathBuf,
 }
 
 impl GatewayProcess {
@@ -37,6 +38,7 @@ impl GatewayProcess {
         Self {
             api: Api::new(format!("http://{addr}")),
             child,
+            log,
         }
     }
 
@@ -76,7 +78,16 @@ impl GatewayProcess {
 }
 
 impl Drop for GatewayProcess {
+    /// A failed test shows the gateway's log: it lives in a folder that is about to be deleted.
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(80).collect();
+            eprintln!("--- last lines of {} ---", self.log.display());
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
             let _ = self.child.wait();

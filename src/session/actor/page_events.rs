@@ -36,14 +36,14 @@ impl Session {
         }
     }
 
-    /// Relaunch with backoff while the connection is worth keeping; a pending one that lost its
-    /// browser starts over with a new QR only if the client asks again.
+    /// Relaunches with backoff (a pending connection then shows a new QR code). A linked one whose
+    /// browser keeps dying waits for the next send to try again; a pending one ends.
     pub(super) async fn after_browser_loss(&mut self) {
-        if !self.linked {
-            self.end("BROWSER_FAILED", true).await;
-            return;
-        }
         if self.relaunches >= MAX_RELAUNCHES {
+            if !self.linked {
+                self.end("BROWSER_FAILED", true).await;
+                return;
+            }
             tracing::error!("browser keeps dying; waiting for the next send to try again");
             self.set_phase(Phase::Dormant);
             self.fail_waiting("the browser could not be restarted");
