@@ -12,7 +12,7 @@ use harness::{run, Harness, Kind};
 use serde_json::json;
 use wa_gateway::store::{
     now, Connection, ConnectionPatch, ConnectionStatus, Profile, StatusChange, StoreError,
-    StoredEvent,
+    StoredEvent, DEFAULT_TENANT,
 };
 
 /// Expands each case of `module` into `case::sqlite` and `case::mongo` tests.
@@ -86,8 +86,22 @@ contract!(idempotency_cases:
     completing_an_unclaimed_key_is_not_found,
 );
 
+contract!(tenant_cases:
+    a_connection_keeps_its_tenant_through_reads_and_updates,
+);
+
+contract!(api_key_cases:
+    an_inserted_api_key_is_found_by_its_hash_revoked_or_not,
+    a_second_key_with_the_same_id_or_hash_is_a_conflict,
+    api_keys_list_in_creation_order_for_one_tenant_or_all,
+    revoking_keeps_the_first_time_and_an_unknown_id_is_none,
+    concurrent_revokes_agree_on_one_time,
+    concurrent_inserts_of_distinct_keys_all_land,
+    concurrent_inserts_of_one_hash_have_exactly_one_winner,
+);
+
 fn pending(id: &str, minutes_ago: i64) -> Connection {
-    Connection::new_pending(id, now() - TimeDelta::minutes(minutes_ago))
+    Connection::new_pending(id, DEFAULT_TENANT, now() - TimeDelta::minutes(minutes_ago))
 }
 
 fn disconnect(reason: &str) -> ConnectionPatch {
@@ -138,6 +152,8 @@ fn event(connection_id: &str, name: &str) -> StoredEvent {
     }
 }
 
+#[path = "store_contract/api_key_cases.rs"]
+mod api_key_cases;
 #[path = "store_contract/cases.rs"]
 mod cases;
 #[path = "store_contract/delivery_cases.rs"]
@@ -146,14 +162,16 @@ mod delivery_cases;
 mod idempotency_cases;
 #[path = "store_contract/message_cases.rs"]
 mod message_cases;
+#[path = "store_contract/tenant_cases.rs"]
+mod tenant_cases;
 #[path = "store_contract/webhook_cases.rs"]
 mod webhook_cases;
 
 mod sqlite_only {
     use wa_gateway::store::sqlite::SqliteStore;
-    use wa_gateway::store::{open, StoreSettings};
+    use wa_gateway::store::{open, Connection, Role, StoreSettings, DEFAULT_TENANT};
 
-    use super::pending;
+    use super::{now, pending};
 
     #[tokio::test]
     async fn the_file_is_created_in_a_missing_data_dir_and_survives_a_reopen() {
@@ -175,36 +193,46 @@ mod sqlite_only {
     }
 
     #[tokio::test]
-    async fn a_file_from_the_first_schema_opens_and_gains_the_tracking_tables() {
+    async fn a_file_from_the_first_schema_opens_and_gains_the_tracking_tables_and_tenants() {
         let tmp = tempfile::tempdir().unwrap();
         let settings = StoreSettings {
             mongo_uri: None,
             mongo_db: None,
             data_dir: tmp.path().to_owned(),
         };
-        let kept = pending("kept", 0);
+        let kept = Connection::new_pending("kept", "acme", now());
         open(&settings)
             .await
             .unwrap()
             .insert_connection(&kept)
             .await
             .unwrap();
-        // Turn the file back into what a build with only the first migration left behind.
+        // Turn the file back into what a build with only the first migration left behind
+        // (dropping the tenant column drops the row's tenant with it).
         let old = rusqlite::Connection::open(SqliteStore::file_path(tmp.path())).unwrap();
         old.execute_batch(
             "DROP TABLE webhooks; DROP TABLE deliveries; DROP TABLE cursors;
-             DROP TABLE messages; DROP TABLE idempotency; PRAGMA user_version = 1;",
+             DROP TABLE messages; DROP TABLE idempotency; DROP TABLE api_keys;
+             DROP INDEX connections_tenant; ALTER TABLE connections DROP COLUMN tenant;
+             PRAGMA user_version = 1;",
         )
         .unwrap();
         drop(old);
 
         let store = open(&settings).await.unwrap();
-        assert_eq!(store.get_connection("kept").await.unwrap(), Some(kept));
+        let migrated = Connection {
+            tenant: DEFAULT_TENANT.into(),
+            ..kept
+        };
+        assert_eq!(store.get_connection("kept").await.unwrap(), Some(migrated));
         store.set_cursor("fanout", "1").await.unwrap();
         assert_eq!(
             store.get_cursor("fanout").await.unwrap().as_deref(),
             Some("1")
         );
+        let key = super::api_key_cases::api_key("k", "acme", Role::Admin, 0);
+        store.insert_api_key(&key).await.unwrap();
+        assert_eq!(store.list_api_keys(None).await.unwrap(), [key]);
     }
 }
 
@@ -270,6 +298,19 @@ mod mongo_only {
                 .is_some());
         })
         .await;
+    }
+
+    #[tokio::test]
+    async fn a_connection_document_without_a_tenant_reads_as_the_default_tenant() {
+        let case = super::tenant_cases::mongo_a_document_without_a_tenant_reads_as_the_default;
+        run(Kind::Mongo, case).await;
+    }
+
+    #[tokio::test]
+    async fn api_key_documents_use_camel_case_names_bson_dates_and_their_indexes() {
+        let case =
+            super::api_key_cases::mongo_documents_use_camel_case_bson_dates_and_their_indexes;
+        run(Kind::Mongo, case).await;
     }
 
     #[tokio::test]

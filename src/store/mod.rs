@@ -166,6 +166,23 @@ pub trait IdempotencyRepo: Send + Sync {
     async fn release_idempotency(&self, connection_id: &str, key: &str) -> StoreResult<()>;
 }
 
+/// API keys (other than the admin key from the environment).
+#[async_trait]
+pub trait ApiKeyRepo: Send + Sync {
+    /// Adds a key; `Conflict` if its id or hash exists.
+    async fn insert_api_key(&self, key: &ApiKeyRecord) -> StoreResult<()>;
+    /// The key with this hash, revoked or not (the caller checks `revoked_at`).
+    async fn find_api_key(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
+    /// Keys in creation order, of one tenant or all.
+    async fn list_api_keys(&self, tenant: Option<&str>) -> StoreResult<Vec<ApiKeyRecord>>;
+    /// Marks the key revoked at `at` (a second revoke keeps the first time); `None` if unknown.
+    async fn revoke_api_key(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<ApiKeyRecord>>;
+}
+
 /// The whole store as the app holds it: `Arc<dyn Store>`.
 pub trait Store:
     ConnectionRepo
@@ -176,6 +193,7 @@ pub trait Store:
     + CursorRepo
     + MessageRepo
     + IdempotencyRepo
+    + ApiKeyRepo
 {
 }
 
@@ -188,6 +206,7 @@ impl<T> Store for T where
         + CursorRepo
         + MessageRepo
         + IdempotencyRepo
+        + ApiKeyRepo
 {
 }
 

@@ -1,5 +1,6 @@
 //! The production store: MongoDB, with login archives in GridFS (they can exceed 16 MB).
 
+mod api_keys;
 mod codec;
 mod cursors;
 mod deliveries;
@@ -46,6 +47,7 @@ pub struct MongoStore {
     cursors: Collection<Document>,
     messages: Collection<Document>,
     idempotency: Collection<Document>,
+    api_keys: Collection<Document>,
 }
 
 impl MongoStore {
@@ -84,6 +86,7 @@ impl MongoStore {
             cursors: db.collection("cursors"),
             messages: db.collection("messages"),
             idempotency: db.collection("idempotency"),
+            api_keys: db.collection("apiKeys"),
             db,
         };
         store.ensure_indexes().await?;

@@ -3,6 +3,7 @@
 //! rusqlite blocks, so every call runs on tokio's blocking pool against one connection behind a
 //! mutex; SQLite serialises writers anyway, and one connection keeps transactions simple.
 
+mod api_keys;
 mod archives;
 mod cursors;
 mod deliveries;
@@ -121,11 +122,12 @@ impl ConnectionRepo for SqliteStore {
         self.call(move |db| {
             // session_data is owned by ArchiveRepo: a new record never points at an archive.
             db.execute(
-                "INSERT INTO connections (connection_id, status, reason, whatsapp_number,
+                "INSERT INTO connections (connection_id, tenant, status, reason, whatsapp_number,
                     profile_info, last_active, created_at, updated_at, archived, archived_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     c.connection_id,
+                    c.tenant,
                     c.status.as_str(),
                     c.reason,
                     c.whatsapp_number,

@@ -187,3 +187,34 @@ pub enum IdempotencyClaim {
     /// The key was used with a different request.
     Mismatch,
 }
+
+/// What an API key may do; each role includes the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Read only.
+    Viewer,
+    /// Send and read, within its tenant.
+    Sender,
+    /// Create and disconnect connections, send, configure webhooks, within its tenant.
+    Operator,
+    /// Everything, every tenant, and key management.
+    Admin,
+}
+
+/// A stored API key. The key itself is never stored: only its SHA-256 and first characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyRecord {
+    /// UUID, used to revoke the key.
+    pub id: String,
+    pub tenant: String,
+    pub role: Role,
+    pub name: Option<String>,
+    /// Lowercase hex SHA-256 of the key (unique).
+    pub key_hash: String,
+    /// The key's first characters, so people can tell keys apart.
+    pub key_prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}

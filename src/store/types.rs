@@ -1,6 +1,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// The tenant of connections created with the admin key (and of records from before tenants).
+pub const DEFAULT_TENANT: &str = "default";
+
 /// The seed's three statuses; `Disconnected` always carries a reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -45,6 +48,8 @@ pub struct ArchiveInfo {
 #[serde(rename_all = "camelCase")]
 pub struct Connection {
     pub connection_id: String,
+    /// Owner: the tenant of the API key that created it ([`DEFAULT_TENANT`] for the admin key).
+    pub tenant: String,
     pub status: ConnectionStatus,
     /// Machine-readable cause of the last transition to `disconnected` (e.g. `LOGGED_OUT`).
     pub reason: Option<String>,
@@ -61,9 +66,14 @@ pub struct Connection {
 
 impl Connection {
     /// A fresh `pending` record.
-    pub fn new_pending(connection_id: impl Into<String>, now: DateTime<Utc>) -> Self {
+    pub fn new_pending(
+        connection_id: impl Into<String>,
+        tenant: impl Into<String>,
+        now: DateTime<Utc>,
+    ) -> Self {
         Self {
             connection_id: connection_id.into(),
+            tenant: tenant.into(),
             status: ConnectionStatus::Pending,
             reason: None,
             whatsapp_number: None,

@@ -5,7 +5,7 @@ use mongodb::bson::{doc, Bson, Document};
 
 use crate::store::{
     ArchiveInfo, Connection, ConnectionPatch, ConnectionStatus, Profile, StoreError, StoreResult,
-    StoredEvent,
+    StoredEvent, DEFAULT_TENANT,
 };
 
 pub(super) fn date(at: DateTime<Utc>) -> Bson {
@@ -99,6 +99,7 @@ fn parse_status(s: &str) -> StoreResult<ConnectionStatus> {
 pub(super) fn connection_doc(c: &Connection) -> Document {
     doc! {
         "connectionId": &c.connection_id,
+        "tenant": &c.tenant,
         "status": c.status.as_str(),
         "reason": opt_str(c.reason.as_deref()),
         "whatsappNumber": opt_str(c.whatsapp_number.as_deref()),
@@ -134,6 +135,8 @@ pub(super) fn decode_connection(d: &Document) -> StoreResult<Connection> {
     };
     Ok(Connection {
         connection_id: require(get_str(d, "connectionId")?, "connectionId", d)?,
+        // Documents from before tenants have none: they belong to the default tenant.
+        tenant: get_str(d, "tenant")?.unwrap_or_else(|| DEFAULT_TENANT.to_owned()),
         status: parse_status(&status)?,
         reason: get_str(d, "reason")?,
         whatsapp_number: get_str(d, "whatsappNumber")?,

@@ -32,6 +32,7 @@ impl MongoStore {
             [
                 unique(doc! { "connectionId": 1 }),
                 plain(doc! { "status": 1 }),
+                plain(doc! { "tenant": 1 }),
             ],
         )
         .await?;
@@ -67,6 +68,15 @@ impl MongoStore {
         create(
             &self.idempotency,
             [unique(doc! { "connectionId": 1, "key": 1 })],
+        )
+        .await?;
+        create(
+            &self.api_keys,
+            [
+                unique(doc! { "id": 1 }),
+                unique(doc! { "keyHash": 1 }),
+                plain(doc! { "tenant": 1, "createdAt": 1, "id": 1 }),
+            ],
         )
         .await
     }

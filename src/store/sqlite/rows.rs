@@ -10,7 +10,7 @@ use super::map_err;
 use crate::store::{ArchiveInfo, Connection, ConnectionStatus, Profile, StoreError, StoreResult};
 
 pub(super) const SELECT_CONNECTION: &str = "
-    SELECT c.connection_id, c.status, c.reason, c.whatsapp_number, c.profile_info,
+    SELECT c.connection_id, c.tenant, c.status, c.reason, c.whatsapp_number, c.profile_info,
            c.last_active, c.created_at, c.updated_at, c.archived, c.archived_at,
            a.id, a.size, a.checksum, a.saved_at
     FROM connections c LEFT JOIN archives a ON a.id = c.archive_id";
@@ -48,6 +48,7 @@ pub(super) fn profile_json(profile: &Option<Profile>) -> StoreResult<Option<Stri
 /// The columns of `SELECT_CONNECTION`, read raw so that decoding errors become `Corrupt`.
 pub(super) struct RawConnection {
     id: String,
+    tenant: String,
     status: String,
     reason: Option<String>,
     number: Option<String>,
@@ -67,19 +68,20 @@ impl RawConnection {
     pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             id: row.get(0)?,
-            status: row.get(1)?,
-            reason: row.get(2)?,
-            number: row.get(3)?,
-            profile: row.get(4)?,
-            last_active: row.get(5)?,
-            created_at: row.get(6)?,
-            updated_at: row.get(7)?,
-            archived: row.get(8)?,
-            archived_at: row.get(9)?,
-            archive_id: row.get(10)?,
-            archive_size: row.get(11)?,
-            archive_checksum: row.get(12)?,
-            archive_saved_at: row.get(13)?,
+            tenant: row.get(1)?,
+            status: row.get(2)?,
+            reason: row.get(3)?,
+            number: row.get(4)?,
+            profile: row.get(5)?,
+            last_active: row.get(6)?,
+            created_at: row.get(7)?,
+            updated_at: row.get(8)?,
+            archived: row.get(9)?,
+            archived_at: row.get(10)?,
+            archive_id: row.get(11)?,
+            archive_size: row.get(12)?,
+            archive_checksum: row.get(13)?,
+            archive_saved_at: row.get(14)?,
         })
     }
 
@@ -103,6 +105,7 @@ impl RawConnection {
             _ => None,
         };
         Ok(Connection {
+            tenant: self.tenant,
             status: parse_status(&self.status)?,
             reason: self.reason,
             whatsapp_number: self.number,

@@ -104,6 +104,24 @@ CREATE TABLE idempotency (
     PRIMARY KEY (connection_id, key)
 );
 "#,
+    // Tenants: records from before them belong to the default tenant (`DEFAULT_TENANT`).
+    r#"
+ALTER TABLE connections ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
+CREATE INDEX connections_tenant ON connections(tenant);
+"#,
+    r#"
+CREATE TABLE api_keys (
+    id         TEXT    PRIMARY KEY NOT NULL,
+    tenant     TEXT    NOT NULL,
+    role       TEXT    NOT NULL,
+    name       TEXT,
+    key_hash   TEXT    NOT NULL UNIQUE,
+    key_prefix TEXT    NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE INDEX api_keys_listing ON api_keys(tenant, created_at, id);
+"#,
 ];
 
 /// Brings the schema up to date in one transaction per version.
@@ -130,6 +148,7 @@ pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::DEFAULT_TENANT;
 
     #[test]
     fn a_database_from_the_first_schema_migrates_and_keeps_its_rows() {
@@ -154,16 +173,19 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, MIGRATIONS.len());
-        let kept: String = conn
-            .query_row("SELECT connection_id FROM connections", [], |r| r.get(0))
+        let (kept, tenant): (String, String) = conn
+            .query_row("SELECT connection_id, tenant FROM connections", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .unwrap();
-        assert_eq!(kept, "kept");
+        assert_eq!((kept.as_str(), tenant.as_str()), ("kept", DEFAULT_TENANT));
         for table in [
             "webhooks",
             "deliveries",
             "cursors",
             "messages",
             "idempotency",
+            "api_keys",
         ] {
             conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
                 r.get::<_, i64>(0)
