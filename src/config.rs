@@ -69,8 +69,30 @@ pub struct Config {
     /// Tries to reach the store at start before giving up (with doubling pauses between).
     pub store_connect_attempts: u32,
     pub webhooks: WebhookSettings,
+    pub security: SecuritySettings,
 }
 
+/// Who may call the API, from where, and how often.
+#[derive(Debug, Clone)]
+pub struct SecuritySettings {
+    /// `API_KEY`: the admin key. Unset means no key is asked for, which is allowed only when the
+    /// gateway listens on loopback.
+    pub admin_key: Option<Secret>,
+    /// `CORS_ORIGINS`: browser origins allowed to call the API; none by default.
+    pub cors_origins: Vec<String>,
+    /// `TRUSTED_PROXIES`: peers whose `X-Forwarded-For` names the real client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `IP_ALLOWLIST`: when set, only these networks may call the API.
+    pub ip_allowlist: Vec<ipnet::IpNet>,
+    /// Requests per minute per key; 0 turns the limit off.
+    pub rate_limit_per_minute: u32,
+    /// Least time between two sends of one connection (a random 0-30 % is added).
+    pub send_min_interval: Duration,
+    /// Sends one connection may hold waiting; more are refused with `RATE_LIMITED`.
+    pub send_queue_max: usize,
+    /// `SESSION_ENCRYPTION_KEY`: 32 bytes (64 hex digits or base64) sealing login archives.
+    pub session_encryption_key: Option<Secret>,
+}
 /// The global webhook and how every webhook is delivered.
 #[derive(Debug, Clone)]
 pub struct WebhookSettings {
@@ -161,6 +183,24 @@ impl Config {
                 timeout: secs(get("WEBHOOK_TIMEOUT_SECS"), "WEBHOOK_TIMEOUT_SECS", 10)?,
                 concurrency: parse(get("WEBHOOK_CONCURRENCY"), "WEBHOOK_CONCURRENCY", 16)?,
             },
+            security: SecuritySettings {
+                admin_key: get("API_KEY").map(|s| Secret(s.to_owned())),
+                cors_origins: list(get("CORS_ORIGINS")),
+                trusted_proxies: networks(get("TRUSTED_PROXIES"), "TRUSTED_PROXIES")?,
+                ip_allowlist: networks(get("IP_ALLOWLIST"), "IP_ALLOWLIST")?,
+                rate_limit_per_minute: parse(
+                    get("RATE_LIMIT_PER_MINUTE"),
+                    "RATE_LIMIT_PER_MINUTE",
+                    600,
+                )?,
+                send_min_interval: Duration::from_millis(parse(
+                    get("SEND_MIN_INTERVAL_MS"),
+                    "SEND_MIN_INTERVAL_MS",
+                    1000,
+                )?),
+                send_queue_max: parse(get("SEND_QUEUE_MAX"), "SEND_QUEUE_MAX", 100)?,
+                session_encryption_key: get("SESSION_ENCRYPTION_KEY").map(|s| Secret(s.to_owned())),
+            },
             log_format: match get("LOG_FORMAT").unwrap_or("text") {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,
@@ -177,6 +217,24 @@ impl Config {
     /// Checks what can only be checked on this machine: the browser exists, the session folder is
     /// writable. Creates `session_dir` if needed.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.security.admin_key.is_none() && !self.host.is_loopback() {
+            return Err(ConfigError::Invalid {
+                name: "API_KEY",
+                problem: format!(
+                    "is unset, so the API has no keys; listening on {} would open it to the network. \
+                     Set API_KEY, or HOST=127.0.0.1",
+                    self.host
+                ),
+            });
+        }
+        if let Some(key) = &self.security.session_encryption_key {
+            crate::crypto::ArchiveKey::parse(key.expose()).map_err(|problem| {
+                ConfigError::Invalid {
+                    name: "SESSION_ENCRYPTION_KEY",
+                    problem,
+                }
+            })?;
+        }
         if !is_executable(&self.chrome_path) {
             return Err(ConfigError::ChromeNotFound(
                 self.chrome_path.display().to_string(),
@@ -222,6 +280,21 @@ where
 
 fn secs(raw: Option<&str>, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
     parse(raw, name, default).map(Duration::from_secs)
+}
+
+/// Comma-separated CIDRs (`10.0.0.0/8`) or single addresses (`127.0.0.1`).
+fn networks(raw: Option<&str>, name: &'static str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    list(raw)
+        .into_iter()
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::Invalid {
+                    name,
+                    problem: format!("'{item}' is not an IP address or CIDR network"),
+                })
+        })
+        .collect()
 }
 
 fn list(raw: Option<&str>) -> Vec<String> {
@@ -306,6 +379,28 @@ mod tests {
     fn secrets_are_redacted_in_debug_output() {
         let c = Config::from_map(&vars(&[("MONGO_URI", "mongodb://u:hunter2@h/db")])).unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn without_an_api_key_only_loopback_is_allowed() {
+        let open = Config::from_map(&vars(&[("HOST", "0.0.0.0")])).unwrap();
+        let err = open.validate().unwrap_err();
+        assert!(err.to_string().contains("API_KEY"), "{err}");
+        let keyed = Config::from_map(&vars(&[("HOST", "0.0.0.0"), ("API_KEY", "k")])).unwrap();
+        assert!(!matches!(
+            keyed.validate(),
+            Err(ConfigError::Invalid {
+                name: "API_KEY",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn networks_take_cidrs_and_addresses() {
+        let c = Config::from_map(&vars(&[("IP_ALLOWLIST", "10.0.0.0/8, 127.0.0.1")])).unwrap();
+        assert_eq!(c.security.ip_allowlist.len(), 2);
+        assert!(Config::from_map(&vars(&[("TRUSTED_PROXIES", "nope")])).is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! whole service from a [`Config`]; `main` and the tests share it.
 
 pub mod config;
+pub mod crypto;
 pub mod domain;
 pub mod error;
 pub mod events;
@@ -51,8 +52,19 @@ impl App {
         let config = Arc::new(config);
         let store = open_store(&config).await?;
         let bus = Arc::new(EventBus::new(store.clone()));
+        let archive_key = config
+            .security
+            .session_encryption_key
+            .as_ref()
+            .map(|k| crypto::ArchiveKey::parse(k.expose()))
+            .transpose()
+            .map_err(|problem| config::ConfigError::Invalid {
+                name: "SESSION_ENCRYPTION_KEY",
+                problem,
+            })?;
         let manager = Arc::new(SessionManager::new(SessionsDeps {
             config: config.clone(),
+            archive_key,
             store: store.clone(),
             bus: bus.clone(),
         }));
@@ -63,6 +75,7 @@ impl App {
             manager: manager.clone(),
             bus: bus.clone(),
             webhooks: webhooks.clone(),
+            security: Arc::new(http::auth::Security::new(config.security.clone())),
         });
         Ok(Self {
             config,
@@ -94,7 +107,10 @@ impl App {
             let manager = self.manager.clone();
             async move { manager.restore(to_restore).await }
         });
-        let served = axum::serve(listener, self.router)
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         tracing::info!("closing every browser");

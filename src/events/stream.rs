@@ -2,7 +2,7 @@
 //! client's last seen id, then follow the bus. A subscriber that falls behind the bus catches up
 //! from the store instead of growing a buffer, so a slow client costs no memory.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use tokio::sync::{broadcast, mpsc};
@@ -16,6 +16,8 @@ pub struct Filter {
     pub connection_id: Option<String>,
     /// Empty means every event.
     pub events: Vec<String>,
+    /// Only connections of this tenant; `None` for all (admins).
+    pub tenant: Option<String>,
 }
 
 impl Filter {
@@ -49,6 +51,7 @@ pub fn subscribe(
             tx,
             last: last_event_id,
             seen: Seen::default(),
+            owners: HashMap::new(),
         };
         if let Err(e) = feed.follow(live).await {
             tracing::warn!(error = %e, "event stream ended");
@@ -64,6 +67,8 @@ struct Feed {
     /// The newest id this stream has passed on (or was told the client has).
     last: Option<String>,
     seen: Seen,
+    /// Tenant of each connection seen (a connection never changes tenant).
+    owners: HashMap<String, Option<String>>,
 }
 
 impl Feed {
@@ -117,10 +122,25 @@ impl Feed {
         if self.last.as_deref().is_none_or(|l| event.id.as_str() > l) {
             self.last = Some(event.id.clone());
         }
-        if !self.filter.matches(&event) {
+        if !self.filter.matches(&event) || !self.visible(&event.connection_id).await {
             return true;
         }
         self.tx.send(event).await.is_ok()
+    }
+
+    async fn visible(&mut self, connection_id: &str) -> bool {
+        let Some(tenant) = self.filter.tenant.clone() else {
+            return true;
+        };
+        if !self.owners.contains_key(connection_id) {
+            let owner = match self.store.get_connection(connection_id).await {
+                Ok(c) => c.map(|c| c.tenant),
+                // Unknown for now: hide it, and ask again next time.
+                Err(_) => return false,
+            };
+            self.owners.insert(connection_id.to_owned(), owner);
+        }
+        self.owners[connection_id].as_deref() == Some(tenant.as_str())
     }
 }
 

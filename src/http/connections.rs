@@ -9,12 +9,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::auth::Auth;
 use super::query::ApiQuery;
 use super::webhooks::WebhookBody;
 use super::AppState;
 use crate::error::ApiError;
 use crate::qr;
-use crate::store::{Connection, ConnectionStatus, Profile};
+use crate::store::{Connection, ConnectionStatus, Profile, Role};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -33,11 +34,13 @@ pub struct AddNumberBody {
 
 pub async fn add_number(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     body: Bytes,
 ) -> Result<(StatusCode, Json<AddNumberResponse>), ApiError> {
+    caller.require(Role::Operator)?;
     let options = parse_optional_body(&body)?;
     let webhook = options.webhook.map(WebhookBody::validate).transpose()?;
-    let (record, qr) = state.manager.create(webhook).await?;
+    let (record, qr) = state.manager.create(&caller.tenant, webhook).await?;
     let qr = qr
         .map(|q| qr::data_url(&q))
         .transpose()
@@ -75,11 +78,13 @@ pub struct ConnectionSummary {
 
 pub async fn list(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ConnectionSummary>>, ApiError> {
     let records = state.store.list_connections(q.archived).await?;
     let summaries = records
         .into_iter()
+        .filter(|c| caller.owns(c))
         .map(|c| ConnectionSummary {
             connection_id: c.connection_id,
             status: c.status,
@@ -129,9 +134,10 @@ impl ConnectionDetail {
 
 pub async fn get(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<ConnectionDetail>, ApiError> {
-    let record = state.manager.get(&id).await?;
+    let record = state.owned(&caller, &id).await?;
     let qr = match record.status {
         ConnectionStatus::Pending => state.manager.current_qr(&id).await,
         _ => None,
@@ -160,10 +166,11 @@ pub struct QrQuery {
 
 pub async fn qr_code(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<QrQuery>,
 ) -> Result<Response, ApiError> {
-    let record = state.manager.get(&id).await?;
+    let record = state.owned(&caller, &id).await?;
     let current = match record.status {
         ConnectionStatus::Pending => state.manager.current_qr(&id).await,
         _ => None,
@@ -189,8 +196,11 @@ pub async fn qr_code(
 
 pub async fn disconnect(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    caller.require(Role::Operator)?;
+    state.owned(&caller, &id).await?;
     state.manager.disconnect(&id).await?;
     let message = format!("Connection {id} disconnected and archived.");
     Ok(Json(json!({ "message": message })))

@@ -14,6 +14,7 @@ use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::auth::{Auth, Principal};
 use super::query::ApiQuery;
 use super::AppState;
 use crate::error::ApiError;
@@ -33,11 +34,12 @@ pub struct StreamQuery {
 
 async fn open(
     state: &AppState,
+    caller: &Principal,
     q: StreamQuery,
     header_last_id: Option<String>,
 ) -> Result<tokio::sync::mpsc::Receiver<std::sync::Arc<crate::store::StoredEvent>>, ApiError> {
     if let Some(id) = &q.connection_id {
-        state.manager.get(id).await?;
+        state.owned(caller, id).await?;
     }
     let events: Vec<String> = q
         .events
@@ -54,6 +56,7 @@ async fn open(
     let filter = Filter {
         connection_id: q.connection_id,
         events,
+        tenant: caller.tenant_scope().map(str::to_owned),
     };
     let last = header_last_id.or(q.last_event_id);
     Ok(stream::subscribe(
@@ -66,6 +69,7 @@ async fn open(
 
 pub async fn sse(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<StreamQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
@@ -73,7 +77,7 @@ pub async fn sse(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let rx = open(&state, q, last).await?;
+    let rx = open(&state, &caller, q, last).await?;
     let events = ReceiverStream::new(rx).map(|e| {
         let data = serde_json::to_string(&*e).expect("events serialize");
         Ok(Event::default()
@@ -86,10 +90,11 @@ pub async fn sse(
 
 pub async fn ws(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     ApiQuery(q): ApiQuery<StreamQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let rx = open(&state, q, None).await?;
+    let rx = open(&state, &caller, q, None).await?;
     Ok(upgrade.on_upgrade(move |socket| forward(socket, rx)))
 }
 

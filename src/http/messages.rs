@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::auth::Auth;
 use super::json::ApiJson;
 use super::query::ApiQuery;
 use super::webhooks::page_size;
@@ -17,7 +18,7 @@ use super::AppState;
 use crate::domain::ChatId;
 use crate::error::ApiError;
 use crate::store::{
-    AckStep, IdempotencyClaim, MessageDirection, MessageFilter, MessageRecord, MessageStatus,
+    AckStep, IdempotencyClaim, MessageDirection, MessageFilter, MessageRecord, MessageStatus, Role,
 };
 
 /// WhatsApp refuses longer texts.
@@ -40,12 +41,15 @@ pub struct SendResponse {
 
 pub async fn send(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<SendRequest>,
 ) -> Result<Response, ApiError> {
+    caller.require(Role::Sender)?;
     let to = ChatId::parse(&req.to).map_err(ApiError::invalid)?;
     validate_message(&req.message)?;
+    state.owned(&caller, &id).await?;
     let Some(key) = idempotency_key(&headers)? else {
         return Ok(Json(send_once(&state, &id, to, req.message).await?).into_response());
     };
@@ -188,13 +192,18 @@ impl From<MessageRecord> for MessageView {
 
 pub async fn get_message(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     Path(message_id): Path<String>,
 ) -> Result<Json<MessageView>, ApiError> {
+    let missing = || ApiError::not_found(format!("No message with id {message_id}"));
     let record = state
         .store
         .get_message(&message_id, None)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("No message with id {message_id}")))?;
+        .ok_or_else(missing)?;
+    if state.owned(&caller, &record.connection_id).await.is_err() {
+        return Err(missing());
+    }
     Ok(Json(record.into()))
 }
 
@@ -217,10 +226,11 @@ pub struct MessagePage {
 
 pub async fn list_messages(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<MessagePage>, ApiError> {
-    state.manager.get(&id).await?;
+    state.owned(&caller, &id).await?;
     let limit = page_size(q.limit)?;
     let before_seq = match &q.before {
         None => None,

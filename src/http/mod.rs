@@ -1,10 +1,13 @@
 //! The HTTP surface: every route in one place, shared state, and the error mapping for the
 //! session layer.
 
+pub mod auth;
 mod connections;
 mod events;
 mod health;
 mod json;
+mod keys;
+mod limits;
 mod messages;
 mod query;
 mod webhooks;
@@ -12,9 +15,11 @@ mod webhooks;
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware;
+use axum::routing::{delete, get, post};
 use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -35,6 +40,23 @@ pub struct AppState {
     pub bus: Arc<EventBus>,
     /// Wakes the webhook dispatcher (after a replay).
     pub webhooks: Arc<tokio::sync::Notify>,
+    pub security: auth::SharedSecurity,
+}
+
+impl AppState {
+    /// The connection, if it exists and the caller may see it; otherwise `SESSION_NOT_FOUND`, so
+    /// another tenant's connections are indistinguishable from missing ones.
+    pub async fn owned(
+        &self,
+        caller: &auth::Principal,
+        id: &str,
+    ) -> Result<crate::store::Connection, ApiError> {
+        match self.manager.get(id).await {
+            Ok(c) if caller.owns(&c) => Ok(c),
+            Ok(_) | Err(ManagerError::NotFound(_)) => Err(ApiError::session_not_found(id)),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -59,14 +81,23 @@ pub fn router(state: AppState) -> Router {
             post(webhooks::retry_delivery),
         )
         .route("/events", get(events::sse))
-        .route("/ws", get(events::ws));
-    Router::new()
+        .route("/ws", get(events::ws))
+        .route("/keys", get(keys::list).post(keys::create))
+        .route("/keys/{id}", delete(keys::revoke));
+    let protected = Router::new()
         .nest("/wa", wa)
-        .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ));
+    Router::new()
+        .merge(protected)
+        .route("/health", get(health::health))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(cors(&state.config.security.cors_origins))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req
                 .extensions()
@@ -76,6 +107,21 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("http", method = %req.method(), route)
         }))
         .with_state(state)
+}
+
+/// Browsers may call the API only from the listed origins (none by default).
+fn cors(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("x-api-key"),
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("last-event-id"),
+        ])
 }
 
 async fn not_found() -> ApiError {
@@ -118,6 +164,13 @@ impl From<SendError> for ApiError {
     fn from(err: SendError) -> Self {
         let status = match err {
             SendError::NotReady(_) => return Self::not_ready(err.to_string()),
+            SendError::QueueFull => {
+                return Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ErrorCode::RateLimited,
+                    err.to_string(),
+                )
+            }
             SendError::NotOnWhatsapp => StatusCode::UNPROCESSABLE_ENTITY,
             SendError::Refused(_) | SendError::Failed(_) => StatusCode::BAD_GATEWAY,
         };

@@ -8,12 +8,13 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::auth::Auth;
 use super::json::ApiJson;
 use super::query::ApiQuery;
 use super::AppState;
 use crate::error::ApiError;
 use crate::events::EVENT_NAMES;
-use crate::store::{Delivery, DeliveryFilter, DeliveryStatus, WebhookConfig};
+use crate::store::{Delivery, DeliveryFilter, DeliveryStatus, Role, WebhookConfig};
 
 const DEFAULT_PAGE: usize = 50;
 const MAX_PAGE: usize = 500;
@@ -108,29 +109,34 @@ impl From<WebhookConfig> for WebhookView {
 
 pub async fn get_webhook(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    state.manager.get(&id).await?;
+    state.owned(&caller, &id).await?;
     let hook = state.store.get_webhook(&id).await?.map(WebhookView::from);
     Ok(Json(json!({ "webhook": hook })))
 }
 
 pub async fn put_webhook(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<WebhookBody>,
 ) -> Result<Json<Value>, ApiError> {
+    caller.require(Role::Operator)?;
     let hook = body.validate()?;
-    state.manager.get(&id).await?;
+    state.owned(&caller, &id).await?;
     state.store.put_webhook(&id, &hook).await?;
     Ok(Json(json!({ "webhook": WebhookView::from(hook) })))
 }
 
 pub async fn delete_webhook(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    state.manager.get(&id).await?;
+    caller.require(Role::Operator)?;
+    state.owned(&caller, &id).await?;
     let deleted = state.store.delete_webhook(&id).await?;
     Ok(Json(json!({ "deleted": deleted })))
 }
@@ -147,27 +153,49 @@ pub struct DeliveryQuery {
 
 pub async fn list_deliveries(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     ApiQuery(q): ApiQuery<DeliveryQuery>,
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
+    if let Some(id) = &q.connection_id {
+        state.owned(&caller, id).await?;
+    }
     let filter = DeliveryFilter {
         connection_id: q.connection_id,
         status: q.status,
         before_id: q.before,
         limit: page_size(q.limit)?,
     };
-    Ok(Json(state.store.list_deliveries(&filter).await?))
+    let deliveries = state.store.list_deliveries(&filter).await?;
+    if caller.tenant_scope().is_none() || filter.connection_id.is_some() {
+        return Ok(Json(deliveries));
+    }
+    // Without a connection filter a tenant sees its own connections' deliveries only.
+    let mut mine = Vec::with_capacity(deliveries.len());
+    let mut owners = std::collections::HashMap::new();
+    for d in deliveries {
+        if !owners.contains_key(&d.connection_id) {
+            let owned = state.owned(&caller, &d.connection_id).await.is_ok();
+            owners.insert(d.connection_id.clone(), owned);
+        }
+        if owners[&d.connection_id] {
+            mine.push(d);
+        }
+    }
+    Ok(Json(mine))
 }
 
 /// Puts a delivery (typically a dead letter) back in line for an immediate attempt.
 pub async fn retry_delivery(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Delivery>), ApiError> {
-    let mut delivery = state
-        .store
-        .get_delivery(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("No delivery with id {id}")))?;
+    caller.require(Role::Operator)?;
+    let missing = || ApiError::not_found(format!("No delivery with id {id}"));
+    let mut delivery = state.store.get_delivery(&id).await?.ok_or_else(missing)?;
+    if state.owned(&caller, &delivery.connection_id).await.is_err() {
+        return Err(missing());
+    }
     let now = crate::store::now();
     delivery.status = DeliveryStatus::Pending;
     delivery.attempts = 0;

@@ -41,6 +41,8 @@ pub enum Mode {
 #[derive(Clone)]
 pub struct Deps {
     pub config: Arc<Config>,
+    /// Seals login archives at rest when `SESSION_ENCRYPTION_KEY` is set.
+    pub archive_key: Option<crate::crypto::ArchiveKey>,
     pub store: Arc<dyn Store>,
     pub bus: Arc<EventBus>,
 }
@@ -69,6 +71,8 @@ pub struct Session {
     ledger: Ledger,
     /// Own phone number, once WhatsApp Web told it.
     me: Option<String>,
+    /// The earliest moment the next message may be sent (pacing).
+    next_send_at: Instant,
 }
 
 /// Whether the actor loop goes on after handling something.
@@ -110,6 +114,7 @@ impl Session {
             synced: false,
             waiting: VecDeque::new(),
             me: None,
+            next_send_at: Instant::now(),
         };
         let task = tokio::spawn(session.run());
         (SessionHandle::new(tx, live_rx), task)
@@ -168,7 +173,7 @@ impl Session {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        let first_send = self.first_send_deadline();
+        let first_send = self.send_deadline();
         [
             first_send,
             self.relaunch_at,
@@ -183,6 +188,7 @@ impl Session {
     async fn on_deadline(&mut self) -> Flow {
         let now = Instant::now();
         self.expire_waiting(now);
+        self.pump_sends().await;
         if self.ledger.retry_at().is_some_and(|at| at <= now) {
             self.ledger.retry().await;
         }

@@ -47,6 +47,8 @@ pub enum SendError {
     Refused(String),
     #[error("sending failed: {0}")]
     Failed(String),
+    #[error("too many messages are waiting to be sent on this connection; retry later")]
+    QueueFull,
 }
 
 pub enum Command {

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -55,6 +54,7 @@ impl SessionManager {
     /// Starts a new connection and waits for its first QR code.
     pub async fn create(
         &self,
+        tenant: &str,
         webhook: Option<WebhookConfig>,
     ) -> Result<(Connection, Option<String>), ManagerError> {
         let id = Uuid::new_v4().to_string();
@@ -65,7 +65,7 @@ impl SessionManager {
             if active >= max {
                 return Err(ManagerError::LimitReached(max));
             }
-            let record = Connection::new_pending(&id, Utc::now());
+            let record = Connection::new_pending(&id, tenant, crate::store::now());
             self.deps.store.insert_connection(&record).await?;
             // Before the session starts, so that even its first QR code reaches the webhook.
             if let Some(hook) = &webhook {
@@ -214,6 +214,11 @@ impl SessionManager {
     async fn restore_one(&self, id: &str) {
         let has_profile = match profile::unpack(&self.deps, id).await {
             Ok(found) => found || profile::dir(&self.deps, id).exists(),
+            Err(e @ profile::ProfileError::Sealed(_)) => {
+                // The login may be fine and the key wrong: leave it for a restart with the key.
+                tracing::error!(connection_id = %id, error = %e, "login archive cannot be opened; not restored");
+                return;
+            }
             Err(e) => {
                 tracing::warn!(connection_id = %id, error = %e, "login archive unusable");
                 false

@@ -15,6 +15,9 @@ pub enum ProfileError {
     Store(#[from] StoreError),
     #[error("archive task failed: {0}")]
     Task(String),
+    /// Sealed with another key (or tampered with): kept, never deleted, so fixing the key helps.
+    #[error("login archive: {0}")]
+    Sealed(String),
 }
 
 pub fn dir(deps: &Deps, id: &str) -> PathBuf {
@@ -27,13 +30,26 @@ pub async fn save(deps: &Deps, id: &str) -> Result<ArchiveInfo, ProfileError> {
     let bytes = tokio::task::spawn_blocking(move || archive::pack_profile(&path))
         .await
         .map_err(|e| ProfileError::Task(e.to_string()))??;
-    Ok(deps.store.save_archive(id, &bytes).await?)
+    let stored = match &deps.archive_key {
+        Some(key) => key.seal(&bytes),
+        None => bytes,
+    };
+    Ok(deps.store.save_archive(id, &stored).await?)
 }
 
 /// Replaces the profile folder with the stored archive; `false` when the store holds none.
 pub async fn unpack(deps: &Deps, id: &str) -> Result<bool, ProfileError> {
-    let Some(bytes) = deps.store.load_archive(id).await? else {
+    let Some(stored) = deps.store.load_archive(id).await? else {
         return Ok(false);
+    };
+    let bytes = match &deps.archive_key {
+        Some(key) => key.open(&stored).map_err(ProfileError::Sealed)?,
+        None if crate::crypto::is_sealed(&stored) => {
+            return Err(ProfileError::Sealed(
+                "sealed, but SESSION_ENCRYPTION_KEY is not set".into(),
+            ))
+        }
+        None => stored,
     };
     let path = dir(deps, id);
     tokio::task::spawn_blocking(move || archive::unpack_profile(&bytes, &path))

@@ -39,6 +39,30 @@ impl Api {
         }
     }
 
+    /// A client that sends `X-Api-Key: key` with every request.
+    pub fn with_key(base: &str, key: &str) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-api-key", key.parse().unwrap());
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        Self {
+            base: base.to_owned(),
+            client,
+        }
+    }
+
+    /// Any method, any body; for table-driven tests.
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        reply(req.send().await.unwrap()).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -62,6 +62,8 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         ("QR_MAX_RETRIES".into(), "50".into()),
         // Chromium commits Local Storage up to ~5 s after a write; archive only after that.
         ("SESSION_SETTLE_SECS".into(), "6".into()),
+        // Tests send bursts on purpose; the pacing test sets its own interval.
+        ("SEND_MIN_INTERVAL_MS".into(), "0".into()),
     ]);
     for (k, v) in opts.env {
         vars.insert(k.into(), v);

@@ -23,6 +23,7 @@ impl GatewayProcess {
         let out = std::fs::File::create(&log).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_wa-gateway"))
             .current_dir(dir)
+            .env("SEND_MIN_INTERVAL_MS", "0")
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .env("PORT", "0")
             .env("LOG_FORMAT", "json")

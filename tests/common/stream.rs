@@ -37,6 +37,15 @@ pub async fn sse(url: &str, last_event_id: Option<&str>) -> Collected<SseEvent> 
     if let Some(id) = last_event_id {
         req = req.header("last-event-id", id);
     }
+    read_sse(req).await
+}
+
+/// The same, authenticated with an API key.
+pub async fn sse_with_key(url: &str, key: &str) -> Collected<SseEvent> {
+    read_sse(reqwest::Client::new().get(url).header("x-api-key", key)).await
+}
+
+async fn read_sse(req: reqwest::RequestBuilder) -> Collected<SseEvent> {
     let resp = req.send().await.unwrap();
     assert_eq!(resp.status(), 200, "SSE connect");
     assert!(resp.headers()["content-type"]

@@ -191,7 +191,7 @@ impl Session {
         self.set_phase(Phase::Ready);
         self.emit("ready", json!({ "number": number, "profile": profile }))
             .await;
-        self.flush_waiting().await;
+        self.pump_sends().await;
     }
 
     /// Tracks the message, then reports it: a client reacting to the event finds it tracked.

@@ -1,4 +1,5 @@
-//! Sending: straight through a ready browser, or queued until a linked connection is ready again.
+//! Sending: queued per connection, paced while the connection is ready, kept (with a deadline)
+//! while a linked connection's browser is restarting.
 
 use std::collections::VecDeque;
 
@@ -34,21 +35,17 @@ impl Session {
         reply: oneshot::Sender<Result<Sent, SendError>>,
     ) {
         match self.phase() {
-            Phase::Ready => match self.send_now(&to, &body).await {
-                Attempt::BrowserLost => {
-                    // Killed a moment ago and not yet noticed: restart it and send afterwards.
-                    tracing::warn!("browser found dead during a send");
-                    self.close_browser().await;
-                    self.after_browser_loss().await;
-                    self.queue_send(to, body, reply);
-                }
-                Attempt::Done(result) => {
-                    let _ = reply.send(result);
-                }
-            },
-            Phase::Syncing | Phase::Restarting | Phase::Starting | Phase::Dormant
+            Phase::Ready
+            | Phase::Syncing
+            | Phase::Restarting
+            | Phase::Starting
+            | Phase::Dormant
                 if self.linked =>
             {
+                if self.waiting.len() >= self.deps.config.security.send_queue_max {
+                    let _ = reply.send(Err(SendError::QueueFull));
+                    return;
+                }
                 if self.phase() == Phase::Dormant {
                     // "Keeps connections alive on message send": a send revives the browser.
                     self.relaunches = 0;
@@ -56,6 +53,7 @@ impl Session {
                     self.set_phase(Phase::Restarting);
                 }
                 self.queue_send(to, body, reply);
+                self.pump_sends().await;
             }
             Phase::Ended { reason } => {
                 let _ = reply.send(Err(SendError::NotReady(format!(
@@ -68,6 +66,36 @@ impl Session {
                 )));
             }
         }
+    }
+
+    /// Sends queued messages while the connection is ready, one per pacing slot: WhatsApp bans
+    /// numbers that blast, so a burst leaves at a human pace.
+    pub(super) async fn pump_sends(&mut self) {
+        while self.phase() == Phase::Ready && Instant::now() >= self.next_send_at {
+            let Some(p) = self.waiting.pop_front() else {
+                return;
+            };
+            match self.send_now(&p.to, &p.body).await {
+                Attempt::Done(result) => {
+                    let _ = p.reply.send(result);
+                    self.next_send_at = Instant::now() + self.pacing_interval();
+                }
+                Attempt::BrowserLost => {
+                    // Killed a moment ago and not yet noticed: restart it and send afterwards.
+                    tracing::warn!("browser found dead during a send");
+                    self.waiting.push_front(p);
+                    self.close_browser().await;
+                    self.after_browser_loss().await;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// `SEND_MIN_INTERVAL_MS` plus up to 30 % more, so sends do not tick like a machine.
+    fn pacing_interval(&self) -> std::time::Duration {
+        let base = self.deps.config.security.send_min_interval;
+        base.mul_f64(1.0 + rand::random::<f64>() * 0.3)
     }
 
     pub(super) fn queue_send(
@@ -129,33 +157,29 @@ impl Session {
         }))
     }
 
-    pub(super) async fn flush_waiting(&mut self) {
-        while let Some(p) = self.waiting.pop_front() {
-            match self.send_now(&p.to, &p.body).await {
-                Attempt::Done(result) => {
-                    let _ = p.reply.send(result);
-                }
-                Attempt::BrowserLost => {
-                    // The next BrowserGone signal schedules a relaunch; keep the rest queued.
-                    self.waiting.push_front(p);
-                    return;
-                }
-            }
-        }
-    }
-
     pub(super) fn fail_waiting(&mut self, why: &str) {
         for p in self.waiting.drain(..) {
             let _ = p.reply.send(Err(SendError::NotReady(why.into())));
         }
     }
 
-    pub(super) fn first_send_deadline(&self) -> Option<Instant> {
-        self.waiting.iter().map(|p| p.deadline).min()
+    /// When the send queue needs attention: the next pacing slot while ready, else the first
+    /// send that would wait too long for the connection to be ready.
+    pub(super) fn send_deadline(&self) -> Option<Instant> {
+        if self.waiting.is_empty() {
+            None
+        } else if self.phase() == Phase::Ready {
+            Some(self.next_send_at)
+        } else {
+            self.waiting.iter().map(|p| p.deadline).min()
+        }
     }
 
     /// Answers the sends that waited too long for the connection to be ready.
     pub(super) fn expire_waiting(&mut self, now: Instant) {
+        if self.phase() == Phase::Ready {
+            return;
+        }
         let (expired, kept): (VecDeque<_>, VecDeque<_>) =
             self.waiting.drain(..).partition(|p| p.deadline <= now);
         self.waiting = kept;
