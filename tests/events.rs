@@ -227,18 +227,12 @@ async fn events_survive_a_dead_receiver_and_a_sigkilled_gateway() {
         .local_addr()
         .unwrap()
         .port();
-    let env = vec![
-        (
-            "SESSION_DIR",
-            dir.path().join("sessions").display().to_string(),
-        ),
-        ("DATA_DIR", dir.path().join("data").display().to_string()),
-        ("WA_WEB_URL", sim.base_url()),
-        ("SESSION_SETTLE_SECS", "6".into()),
+    let mut env = common::process::base_env(dir.path(), &sim);
+    env.extend([
         ("WEBHOOK_URL", format!("http://127.0.0.1:{port}/hook")),
         ("WEBHOOK_RETRY_BASE_MS", "50".into()),
         ("WEBHOOK_RETRY_MAX", "1s".into()),
-    ];
+    ]);
     let first = GatewayProcess::start(dir.path(), &env).await;
     let id = first.api.link(&sim, ALICE, "Alice").await;
     sim.send_inbound(InboundMessage::text(

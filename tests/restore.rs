@@ -31,13 +31,7 @@ impl Backend {
     }
 
     fn env(&self, dir: &Path, sim: &Simulator) -> Vec<(&'static str, String)> {
-        let mut env = vec![
-            ("SESSION_DIR", dir.join("sessions").display().to_string()),
-            ("DATA_DIR", dir.join("data").display().to_string()),
-            ("WA_WEB_URL", sim.base_url()),
-            ("SESSION_SETTLE_SECS", "6".into()),
-            ("QR_MAX_RETRIES", "50".into()),
-        ];
+        let mut env = common::process::base_env(dir, sim);
         if let Self::Mongo { uri, db } = self {
             env.push(("MONGO_URI", uri.clone()));
             env.push(("MONGO_DB", db.clone()));

@@ -359,20 +359,14 @@ async fn a_full_scenario_at_trace_level_logs_no_secret_and_archives_are_sealed()
     let dir = tempfile::tempdir().unwrap();
     let receiver = common::receiver::Receiver::start().await;
     let seal = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-    let env = vec![
-        (
-            "SESSION_DIR",
-            dir.path().join("sessions").display().to_string(),
-        ),
-        ("DATA_DIR", dir.path().join("data").display().to_string()),
-        ("WA_WEB_URL", sim.base_url()),
-        ("SESSION_SETTLE_SECS", "6".into()),
+    let mut env = common::process::base_env(dir.path(), &sim);
+    env.extend([
         ("API_KEY", ADMIN_KEY.into()),
         ("RUST_LOG", "trace".into()),
         ("SESSION_ENCRYPTION_KEY", seal.into()),
         ("WEBHOOK_URL", receiver.url.clone()),
         ("WEBHOOK_SECRET", "whsec-global-31337".into()),
-    ];
+    ]);
     let gw = GatewayProcess::start(dir.path(), &env).await;
     let admin = Api::with_key(&gw.api.base, ADMIN_KEY);
     let (_, tenant_key) = new_key(&admin, "acme", "operator").await;

@@ -96,6 +96,18 @@ impl Drop for GatewayProcess {
     }
 }
 
+/// The settings every gateway process of a test shares: its folders under `dir`, the simulator,
+/// and a settle time after which a SIGKILL no longer loses a login.
+pub fn base_env(dir: &Path, sim: &wa_sim::Simulator) -> Vec<(&'static str, String)> {
+    vec![
+        ("SESSION_DIR", dir.join("sessions").display().to_string()),
+        ("DATA_DIR", dir.join("data").display().to_string()),
+        ("WA_WEB_URL", sim.base_url()),
+        ("SESSION_SETTLE_SECS", "6".into()),
+        ("QR_MAX_RETRIES", "50".into()),
+    ]
+}
+
 fn next_log_path(dir: &Path) -> PathBuf {
     (1..)
         .map(|n| dir.join(format!("gateway-{n}.log")))
