@@ -1,5 +1,5 @@
 # The two commands of the README's Quick start, and a few helpers.
-.PHONY: run test newman sim lint fmt ci
+.PHONY: run test newman sim lint fmt ci bench
 
 PORT ?= 5000
 
@@ -20,6 +20,12 @@ newman:
 sim:
 	.ci/install-deps.sh run
 	cargo run --release -p wa-sim -- --port 7000
+
+## Benchmark the release gateway (real Chromium, wa-sim); ARGS="--quick" or "--only send,rps --json".
+bench:
+	.ci/install-deps.sh run
+	cargo build --release -p wa-gateway -p wa-bench
+	"$${CARGO_TARGET_DIR:-target}/release/wa-bench" $(ARGS)
 
 lint:
 	cargo fmt --all -- --check

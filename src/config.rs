@@ -18,6 +18,16 @@ const CHROME_CANDIDATES: &[&str] = &[
     "/opt/google/chrome/chrome",
 ];
 
+/// Which Chromium flags a connection's browser gets (see CHROMIUM_NOTES.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChromeFlags {
+    /// The measured set: quiet, unthrottled, no omnibox renderers, the new-tab page closed.
+    #[default]
+    Tuned,
+    /// Only what the machine needs; for measuring what the tuning saves.
+    Plain,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
@@ -52,6 +62,8 @@ pub struct Config {
     pub mongo_db: Option<String>,
     pub wa_web_url: String,
     pub chrome_path: PathBuf,
+    /// `CHROME_FLAGS`: `tuned` (default) or `plain`.
+    pub chrome_flags: ChromeFlags,
     pub max_sessions: usize,
     /// QR codes shown to one pending connection before it ends with `QR_TIMEOUT`.
     pub qr_max_retries: u32,
@@ -145,6 +157,16 @@ impl Config {
                 .unwrap_or("https://web.whatsapp.com/")
                 .to_owned(),
             chrome_path,
+            chrome_flags: match get("CHROME_FLAGS").unwrap_or("tuned") {
+                "tuned" => ChromeFlags::Tuned,
+                "plain" => ChromeFlags::Plain,
+                other => {
+                    return Err(ConfigError::Invalid {
+                        name: "CHROME_FLAGS",
+                        problem: format!("'{other}' is not tuned or plain"),
+                    })
+                }
+            },
             max_sessions: parse(get("MAX_SESSIONS"), "MAX_SESSIONS", 50)?,
             qr_max_retries: parse(get("QR_MAX_RETRIES"), "QR_MAX_RETRIES", 10)?,
             qr_wait_timeout: secs(get("QR_WAIT_TIMEOUT_SECS"), "QR_WAIT_TIMEOUT_SECS", 45)?,
@@ -355,6 +377,15 @@ mod tests {
         assert_eq!(c.wa_web_url, "https://web.whatsapp.com/");
         assert!(c.mongo_uri.is_none());
         assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.chrome_flags, ChromeFlags::Tuned);
+    }
+
+    #[test]
+    fn chrome_flags_are_tuned_or_plain() {
+        let c = Config::from_map(&vars(&[("CHROME_FLAGS", "plain")])).unwrap();
+        assert_eq!(c.chrome_flags, ChromeFlags::Plain);
+        let err = Config::from_map(&vars(&[("CHROME_FLAGS", "fast")])).unwrap_err();
+        assert!(err.to_string().starts_with("CHROME_FLAGS:"), "{err}");
     }
 
     #[test]

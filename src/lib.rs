@@ -7,6 +7,8 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod metrics;
+pub mod procstats;
 pub mod qr;
 pub mod session;
 pub mod store;
@@ -32,6 +34,7 @@ pub struct App {
     pub bus: Arc<EventBus>,
     pub manager: Arc<SessionManager>,
     webhooks: Arc<tokio::sync::Notify>,
+    pub metrics: Arc<metrics::Metrics>,
     router: Router,
 }
 
@@ -62,11 +65,13 @@ impl App {
                 name: "SESSION_ENCRYPTION_KEY",
                 problem,
             })?;
+        let metrics = Arc::new(metrics::Metrics::new());
         let manager = Arc::new(SessionManager::new(SessionsDeps {
             config: config.clone(),
             archive_key,
             store: store.clone(),
             bus: bus.clone(),
+            metrics: metrics.clone(),
         }));
         let webhooks = Arc::new(tokio::sync::Notify::new());
         let router = http::router(http::AppState {
@@ -76,6 +81,7 @@ impl App {
             bus: bus.clone(),
             webhooks: webhooks.clone(),
             security: Arc::new(http::auth::Security::new(config.security.clone())),
+            metrics: metrics.clone(),
         });
         Ok(Self {
             config,
@@ -83,6 +89,7 @@ impl App {
             bus,
             manager,
             webhooks,
+            metrics,
             router,
         })
     }

@@ -8,12 +8,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 use crate::config::{AckBehaviour, SimConfig};
 use crate::error::SimError;
 use crate::state::{Store, World};
-use crate::types::Counters;
+use crate::types::{Counters, SentMessage};
 
 /// Outgoing frames per page are bounded: a page that stops reading loses frames, not memory.
 pub const PAGE_QUEUE: usize = 1024;
@@ -26,6 +26,8 @@ pub struct Core {
     pages: Mutex<HashMap<u64, Page>>,
     counters: Mutex<Counters>,
     next_page: AtomicU64,
+    /// Every message a linked page sends, as it is recorded (for latency measurements).
+    pub sent_feed: broadcast::Sender<SentMessage>,
 }
 
 /// One connected page (one WebSocket).
@@ -77,6 +79,7 @@ impl Core {
             pages: Mutex::new(HashMap::new()),
             counters: Mutex::new(Counters::default()),
             next_page: AtomicU64::new(1),
+            sent_feed: broadcast::channel(4096).0,
         }))
     }
 

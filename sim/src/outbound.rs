@@ -20,11 +20,13 @@ impl Core {
         };
         let (id, to) = (sent.id.clone(), sent.to.clone());
         let body = sent.body.clone();
+        let notice = sent.clone();
         self.mutate(|world| {
             if let Some(account) = world.accounts.get_mut(&number) {
                 account.push_sent(sent);
             }
         });
+        let _ = self.sent_feed.send(notice);
         self.count(|c| c.messages_sent += 1);
         self.clone().spawn_acks(number.clone(), id);
         self.relay_to_account(&number, &to, &body);

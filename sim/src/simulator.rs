@@ -103,6 +103,11 @@ impl Simulator {
         self.core.sent_messages(number)
     }
 
+    /// Every message linked pages send from now on, at the moment the servers record it.
+    pub fn subscribe_sent(&self) -> tokio::sync::broadcast::Receiver<SentMessage> {
+        self.core.sent_feed.subscribe()
+    }
+
     /// How the next sends are acknowledged.
     pub fn set_ack_behaviour(&self, b: AckBehaviour) {
         self.core.mutate(|w| w.acks = Some(b));

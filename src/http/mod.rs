@@ -9,6 +9,7 @@ mod json;
 mod keys;
 mod limits;
 mod messages;
+mod metrics;
 mod query;
 mod webhooks;
 
@@ -41,6 +42,7 @@ pub struct AppState {
     /// Wakes the webhook dispatcher (after a replay).
     pub webhooks: Arc<tokio::sync::Notify>,
     pub security: auth::SharedSecurity,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/connections", get(connections::list))
         .route("/connections/{id}", get(connections::get))
         .route("/connections/{id}/qr", get(connections::qr_code))
+        .route("/connections/{id}/stats", get(metrics::connection_stats))
         .route("/disconnect/{id}", post(connections::disconnect))
         .route(
             "/connections/{id}/webhook",
@@ -87,6 +90,7 @@ pub fn router(state: AppState) -> Router {
     let protected = Router::new()
         .nest("/wa", wa)
         .route("/ready", get(health::ready))
+        .route("/metrics", get(metrics::metrics))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

@@ -45,6 +45,7 @@ pub struct Deps {
     pub archive_key: Option<crate::crypto::ArchiveKey>,
     pub store: Arc<dyn Store>,
     pub bus: Arc<EventBus>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 pub struct Session {
@@ -156,6 +157,7 @@ impl Session {
             chrome_path: self.deps.config.chrome_path.clone(),
             profile_dir: profile::dir(&self.deps, &self.id),
             url: self.deps.config.wa_web_url.clone(),
+            flags: self.deps.config.chrome_flags,
         };
         let driver = Driver::start(&spec, self.generation, self.signals_tx.clone()).await?;
         tracing::info!(pid = ?driver.pid(), generation = self.generation, "browser started");

@@ -51,6 +51,19 @@ pub enum SendError {
     QueueFull,
 }
 
+impl SendError {
+    /// A short label for metrics.
+    pub fn metric_reason(&self) -> &'static str {
+        match self {
+            Self::NotReady(_) => "not_ready",
+            Self::NotOnWhatsapp => "not_on_whatsapp",
+            Self::Refused(_) => "refused",
+            Self::Failed(_) => "failed",
+            Self::QueueFull => "queue_full",
+        }
+    }
+}
+
 pub enum Command {
     Send {
         to: ChatId,

@@ -135,8 +135,31 @@ impl SessionManager {
         sessions.get(id)?.handle.live().pid
     }
 
+    /// Every running browser: `(connection id, browser pid)`.
+    pub async fn browser_pids(&self) -> Vec<(String, u32)> {
+        let sessions = self.sessions.lock().await;
+        sessions
+            .iter()
+            .filter_map(|(id, e)| Some((id.clone(), e.handle.live().pid?)))
+            .collect()
+    }
+
     /// Sends through the connection, reviving its session first if it is linked but not running.
     pub async fn send(&self, id: &str, to: ChatId, body: String) -> Result<Sent, ManagerError> {
+        let started = std::time::Instant::now();
+        let result = self.send_inner(id, to, body).await;
+        let failure = match &result {
+            Ok(_) | Err(ManagerError::NotFound(_)) => None,
+            Err(ManagerError::Send(e)) => Some(e.metric_reason()),
+            Err(_) => Some("error"),
+        };
+        if !matches!(result, Err(ManagerError::NotFound(_))) {
+            self.deps.metrics.observe_send(started.elapsed(), failure);
+        }
+        result
+    }
+
+    async fn send_inner(&self, id: &str, to: ChatId, body: String) -> Result<Sent, ManagerError> {
         let record = self.get(id).await?;
         if record.archived {
             return Err(ManagerError::NotFound(id.to_owned()));
@@ -212,25 +235,14 @@ impl SessionManager {
     /// Unpacks the archive (or keeps a profile folder that survived) and starts the session;
     /// returns once it is ready or has ended, so the next restore gets the CPU.
     async fn restore_one(&self, id: &str) {
-        let has_profile = match profile::unpack(&self.deps, id).await {
-            Ok(found) => found || profile::dir(&self.deps, id).exists(),
-            Err(e @ profile::ProfileError::Sealed(_)) => {
-                // The login may be fine and the key wrong: leave it for a restart with the key.
-                tracing::error!(connection_id = %id, error = %e, "login archive cannot be opened; not restored");
-                return;
-            }
-            Err(e) => {
-                tracing::warn!(connection_id = %id, error = %e, "login archive unusable");
-                false
-            }
-        };
-        if !has_profile {
-            self.mark_ended(id, "SESSION_EXPIRED").await;
-            return;
-        }
-        let handle = {
-            let mut sessions = self.sessions.lock().await;
-            self.spawn_locked(&mut sessions, id, Mode::Restore)
+        // A send may have revived it already: one browser per profile, never two.
+        let running = self.running(id).await;
+        let handle = match running {
+            Some(handle) => handle,
+            None => match self.unpack_and_spawn(id).await {
+                Some(handle) => handle,
+                None => return,
+            },
         };
         let phase = handle
             .wait_for(RESTORE_WAIT, |p| {
@@ -238,6 +250,43 @@ impl SessionManager {
             })
             .await;
         tracing::info!(connection_id = %id, ?phase, "restore finished");
+        self.deps.metrics.restored(match &phase {
+            Phase::Ready => "ok",
+            Phase::Ended { reason } if reason == "SESSION_EXPIRED" => "expired",
+            _ => "failed",
+        });
+    }
+
+    async fn running(&self, id: &str) -> Option<SessionHandle> {
+        let sessions = self.sessions.lock().await;
+        let entry = sessions.get(id).filter(|e| !e.handle.is_ended())?;
+        Some(entry.handle.clone())
+    }
+
+    async fn unpack_and_spawn(&self, id: &str) -> Option<SessionHandle> {
+        let has_profile = match profile::unpack(&self.deps, id).await {
+            Ok(found) => found || profile::dir(&self.deps, id).exists(),
+            Err(e @ profile::ProfileError::Sealed(_)) => {
+                // The login may be fine and the key wrong: leave it for a restart with the key.
+                tracing::error!(connection_id = %id, error = %e, "login archive cannot be opened; not restored");
+                self.deps.metrics.restored("failed");
+                return None;
+            }
+            Err(e) => {
+                tracing::warn!(connection_id = %id, error = %e, "login archive unusable");
+                false
+            }
+        };
+        if !has_profile {
+            self.deps.metrics.restored("expired");
+            self.mark_ended(id, "SESSION_EXPIRED").await;
+            return None;
+        }
+        let mut sessions = self.sessions.lock().await;
+        if let Some(e) = sessions.get(id).filter(|e| !e.handle.is_ended()) {
+            return Some(e.handle.clone());
+        }
+        Some(self.spawn_locked(&mut sessions, id, Mode::Restore))
     }
 
     async fn mark_ended(&self, id: &str, reason: &str) {

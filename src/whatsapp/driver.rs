@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 
 use super::browser::BrowserProcess;
 use super::events::PageEvent;
+use crate::config::ChromeFlags;
 
 const DRIVER_JS: &str = include_str!("driver.js");
 const BINDING: &str = "__waGatewayEmit";
@@ -71,6 +72,7 @@ pub struct LaunchSpec {
     pub chrome_path: PathBuf,
     pub profile_dir: PathBuf,
     pub url: String,
+    pub flags: ChromeFlags,
 }
 
 /// The result of a send as the page reports it.
@@ -98,7 +100,7 @@ impl Driver {
         signals: mpsc::Sender<Signal>,
     ) -> Result<Self, DriverError> {
         let (gone_tx, gone_rx) = mpsc::channel(1);
-        let process = BrowserProcess::launch(&spec.chrome_path, &spec.profile_dir, gone_tx).await?;
+        let process = BrowserProcess::launch(spec, gone_tx).await?;
         let mut driver = Self {
             page: match open_page(&process).await {
                 Ok(page) => page,
@@ -163,7 +165,9 @@ impl Driver {
         tokio::time::timeout(NAVIGATE_TIMEOUT, self.page.goto(spec.url.as_str()))
             .await
             .map_err(|_| DriverError::Timeout("navigate"))??;
-        close_other_tabs(&self.process, &self.page).await;
+        if spec.flags == ChromeFlags::Tuned {
+            close_other_tabs(&self.process, &self.page).await;
+        }
         Ok(())
     }
 

@@ -95,6 +95,7 @@ impl Session {
                 self.end("LOGGED_OUT", true).await
             }
             PageEvent::Message { message } => {
+                self.deps.metrics.messages_received.inc();
                 self.on_message("message", &message).await;
                 Flow::Continue
             }
@@ -138,6 +139,7 @@ impl Session {
         if self.qr_count > self.deps.config.qr_max_retries {
             return self.end("QR_TIMEOUT", true).await;
         }
+        self.deps.metrics.qr_codes_shown.inc();
         let data_url = qr::data_url(&qr).ok();
         self.set_phase(Phase::AwaitingScan { qr: qr.clone() });
         self.emit("qr", json!({ "qr": qr, "qrDataUrl": data_url }))
@@ -166,6 +168,9 @@ impl Session {
         pushname: Option<String>,
         platform: Option<String>,
     ) {
+        if !self.linked {
+            self.deps.metrics.scans.inc();
+        }
         self.linked = true;
         self.synced = true;
         self.me = number.clone();

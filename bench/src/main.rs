@@ -1,0 +1,155 @@
+//! wa-bench: the release gateway as a process, real Chromium, wa-sim in-process. Prints a table
+//! (and JSON with `--json`); see `docs/PERFORMANCE.md` for a run and how to read it.
+
+mod args;
+mod client;
+mod context;
+mod gateway;
+mod load;
+mod report;
+mod sections;
+mod stats;
+mod webhook;
+
+use std::time::Duration;
+
+use args::Args;
+use context::Run;
+use report::Report;
+use wa_sim::{AckBehaviour, SimConfig};
+
+/// The simulator's test timings, with the server ack immediate so a send's API time is the
+/// gateway's and the page's, not a simulated network delay.
+pub fn sim_config() -> SimConfig {
+    SimConfig {
+        acks: AckBehaviour::auto(0, 100, 150),
+        ..SimConfig::fast()
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(a) => a,
+        Err(why) => {
+            if !why.is_empty() {
+                eprintln!("{why}\n");
+            }
+            eprint!("{}", args::USAGE);
+            std::process::exit(2);
+        }
+    };
+    if !args.gateway.is_file() {
+        eprintln!(
+            "{} not found: run `cargo build --release -p wa-gateway -p wa-bench` first (make bench)",
+            args.gateway.display()
+        );
+        std::process::exit(2);
+    }
+    let mut report = Report::new(&args);
+    if needs_tuned_run(&args) {
+        tuned_run(&args, &mut report).await;
+    }
+    if args.wants("memory") && args.flags.iter().any(|f| f == "plain") {
+        let mut run = Run::start(&args.gateway, "plain").await;
+        memory_table(&args, &mut run, &mut report).await;
+        run.finish().await;
+    }
+    report.print(args.json);
+}
+
+fn needs_tuned_run(args: &Args) -> bool {
+    let memory_tuned = args.wants("memory") && args.flags.iter().any(|f| f == "tuned");
+    memory_tuned
+        || ["qr", "send", "webhook", "rps", "restore"]
+            .iter()
+            .any(|s| args.wants(s))
+}
+
+async fn tuned_run(args: &Args, report: &mut Report) {
+    let mut run = Run::start(&args.gateway, "tuned").await;
+    if args.wants("qr") {
+        step("add-number -> QR");
+        report.qr = sections::qr(&run, args.qr)
+            .await
+            .map_err(|e| report.note(e))
+            .ok();
+    }
+    if args.wants("memory") && args.flags.iter().any(|f| f == "tuned") {
+        memory_table(args, &mut run, report).await;
+    }
+    if args.wants("send") {
+        for conns in [1, 10] {
+            step(&format!("send latency, {conns} connection(s)"));
+            if let Err(e) = run.ensure_linked(conns).await {
+                report.note(e);
+                continue;
+            }
+            match sections::send(&run, conns, args.sends).await {
+                Ok(r) => report.send.push(r),
+                Err(e) => report.note(e),
+            }
+        }
+    }
+    if args.wants("webhook") {
+        step("inbound -> webhook");
+        let linked = run.ensure_linked(1).await;
+        match linked.and(Ok(())) {
+            Ok(()) => match sections::webhook(&run, args.inbound).await {
+                Ok(s) => report.webhook = Some(s),
+                Err(e) => report.note(format!("webhook latency skipped: {e}")),
+            },
+            Err(e) => report.note(e),
+        }
+    }
+    if args.wants("rps") {
+        step("GET /wa/connections load");
+        report.rps = sections::rps(&run, args.rps_clients, args.rps_secs)
+            .await
+            .map_err(|e| report.note(e))
+            .ok();
+    }
+    if args.wants("restore") {
+        step("restore after SIGTERM");
+        report.restore = sections::restore(&mut run, args.restore_n)
+            .await
+            .map_err(|e| report.note(e))
+            .ok();
+    }
+    if let Some(max) = args.find_max {
+        step("highest N that fits");
+        report.max_n = Some(find_max(&mut run, max, args.settle_secs).await);
+    }
+    run.finish().await;
+}
+
+async fn memory_table(args: &Args, run: &mut Run, report: &mut Report) {
+    for &n in &args.memory_n {
+        step(&format!("memory, {} flags, N = {n}", run.flags));
+        if let Err(e) = run.ensure_linked(n).await {
+            report.note(format!("memory N = {n} ({}): {e}", run.flags));
+            return;
+        }
+        // Let the freshly linked pages finish their start-up work before reading /proc.
+        tokio::time::sleep(Duration::from_secs(args.settle_secs)).await;
+        report.memory.push(sections::memory(run));
+    }
+}
+
+/// Keeps linking while 2 GiB stays available, up to `max`; returns the last memory row.
+async fn find_max(run: &mut Run, max: usize, settle: u64) -> sections::MemoryRow {
+    const RESERVE: u64 = 2 << 30;
+    while run.linked.len() < max && sections::available_bytes() > RESERVE {
+        let next = run.linked.len() + 1;
+        if let Err(e) = run.ensure_linked(next).await {
+            eprintln!("stopped at N = {}: {e}", run.linked.len());
+            break;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(settle)).await;
+    sections::memory(run)
+}
+
+fn step(what: &str) {
+    eprintln!("== {what}");
+}

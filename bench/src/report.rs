@@ -1,0 +1,156 @@
+//! The results: a Markdown table for people, JSON for machines.
+
+use serde::Serialize;
+
+use crate::args::Args;
+use crate::sections::{MemoryRow, RestoreResult, RpsResult, SendResult};
+use crate::stats::Summary;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub machine: Machine,
+    pub qr: Option<Summary>,
+    pub memory: Vec<MemoryRow>,
+    pub send: Vec<SendResult>,
+    pub webhook: Option<Summary>,
+    pub rps: Option<RpsResult>,
+    pub restore: Option<RestoreResult>,
+    pub max_n: Option<MemoryRow>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Machine {
+    pub cores: usize,
+    pub memory_gib: f64,
+    pub chromium: String,
+    pub command: String,
+}
+
+impl Report {
+    pub fn new(_args: &Args) -> Report {
+        Report {
+            machine: Machine {
+                cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
+                memory_gib: crate::sections::total_bytes() as f64 / (1u64 << 30) as f64,
+                chromium: chromium_version(),
+                command: std::env::args().collect::<Vec<_>>().join(" "),
+            },
+            qr: None,
+            memory: Vec::new(),
+            send: Vec::new(),
+            webhook: None,
+            rps: None,
+            restore: None,
+            max_n: None,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        eprintln!("note: {note}");
+        self.notes.push(note);
+    }
+
+    pub fn print(&self, json: bool) {
+        let table = self.table();
+        if json {
+            eprintln!("{table}");
+            println!(
+                "{}",
+                serde_json::to_string_pretty(self).expect("serializable")
+            );
+        } else {
+            println!("{table}");
+        }
+    }
+
+    fn table(&self) -> String {
+        let m = &self.machine;
+        let mut t = format!(
+            "wa-bench: {} cores, {:.1} GiB, {}\n\n| measurement | result |\n|---|---|\n",
+            m.cores, m.memory_gib, m.chromium
+        );
+        let lat = |s: &Summary, hi: &str| {
+            let hi_v = if hi == "p95" { s.p95_ms } else { s.p99_ms };
+            format!(
+                "p50 {:.1} ms, {hi} {:.1} ms (max {:.1}, n = {})",
+                s.p50_ms, hi_v, s.max_ms, s.count
+            )
+        };
+        if let Some(s) = &self.qr {
+            t += &format!("| add-number -> QR | {} |\n", lat(s, "p95"));
+        }
+        for s in &self.send {
+            t += &format!(
+                "| send -> recorded at the simulator, {} conn | {} |\n| send API round trip, {} conn | {}; {:.0} sends/s, {} failed; CPU per send {:.1} ms gateway + browsers, {:.1} ms simulator |\n",
+                s.connections,
+                lat(&s.recorded, "p99"),
+                s.connections,
+                lat(&s.api, "p99"),
+                s.sends_per_second,
+                s.failures,
+                s.gateway_cpu_ms_per_send,
+                s.simulator_cpu_ms_per_send
+            );
+        }
+        if let Some(s) = &self.webhook {
+            t += &format!("| inbound -> webhook received | {} |\n", lat(s, "p99"));
+        }
+        if let Some(r) = &self.restore {
+            t += &format!(
+                "| restore {} connections after SIGTERM | all ready {:.1} s, all answered a send {:.1} s (listening {:.2} s; stop took {:.1} s; ok {} / expired {} / failed {}) |\n",
+                r.connections,
+                r.all_ready_seconds,
+                r.all_answered_seconds,
+                r.listening_seconds,
+                r.stop_seconds,
+                r.restored_ok,
+                r.restored_expired,
+                r.restored_failed
+            );
+        }
+        if let Some(r) = &self.rps {
+            let l = r.latency.as_ref().map_or(String::new(), |s| {
+                format!(", p50 {:.2} ms, p99 {:.2} ms", s.p50_ms, s.p99_ms)
+            });
+            t += &format!(
+                "| GET /wa/connections, {} clients, {} listed | {:.0} req/s ({} errors{l}) |\n",
+                r.clients, r.listed_connections, r.requests_per_second, r.errors
+            );
+        }
+        if !self.memory.is_empty() || self.max_n.is_some() {
+            t += "\n| flags | N | PSS per session (browsers + gateway) / N | browser tree PSS | processes per browser | gateway PSS | total PSS |\n|---|---|---|---|---|---|---|\n";
+            for r in self.memory.iter().chain(self.max_n.iter()) {
+                t += &format!(
+                    "| {} | {} | {:.1} MiB | {:.1} MiB | {:.1} | {:.1} MiB | {:.0} MiB |\n",
+                    r.flags,
+                    r.connections,
+                    r.per_session_mib,
+                    r.browser_pss_mib,
+                    r.processes_per_browser,
+                    r.gateway_pss_mib,
+                    r.total_pss_mib
+                );
+            }
+        }
+        for n in &self.notes {
+            t += &format!("\nnote: {n}");
+        }
+        t
+    }
+}
+
+fn chromium_version() -> String {
+    ["/usr/lib/chromium/chromium", "/usr/bin/chromium"]
+        .iter()
+        .find_map(|bin| {
+            let out = std::process::Command::new(bin)
+                .arg("--version")
+                .output()
+                .ok()?;
+            Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        })
+        .unwrap_or_else(|| "Chromium version unknown".into())
+}

@@ -1,0 +1,202 @@
+//! What a process tree costs, read from `/proc`: one connection's Chromium is a browser process
+//! plus its zygotes, renderers and utility processes, all descendants of the PID we launched.
+//! Used by `/metrics`, `/wa/connections/:id/stats` and the `wa-bench` harness.
+
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+/// Linux reports CPU times in `USER_HZ` ticks, fixed at 100 on every architecture we run on.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// The cost of a process and all its descendants.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TreeStats {
+    pub pid: u32,
+    pub processes: usize,
+    /// Proportional set size: shared pages split between the processes sharing them.
+    pub pss_bytes: u64,
+    pub rss_bytes: u64,
+    /// User + system CPU time of the live processes in the tree.
+    pub cpu_seconds: f64,
+    /// Since the root process started.
+    pub uptime_seconds: f64,
+}
+
+/// One line of `/proc/<pid>/stat` that we care about.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stat {
+    pub ppid: u32,
+    pub state: char,
+    pub cpu_ticks: u64,
+    pub start_ticks: u64,
+}
+
+/// Parses `/proc/<pid>/stat`; the command name may hold spaces and parentheses, so split after
+/// the last `)`.
+pub fn parse_stat(text: &str) -> Option<Stat> {
+    let (_, rest) = text.rsplit_once(')')?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state(3) ppid(4) ... utime(14) stime(15) ... starttime(22), 1-based.
+    let num = |i: usize| f.get(i - 3)?.parse::<u64>().ok();
+    Some(Stat {
+        state: f.first()?.chars().next()?,
+        ppid: u32::try_from(num(4)?).ok()?,
+        cpu_ticks: num(14)? + num(15)?,
+        start_ticks: num(22)?,
+    })
+}
+
+pub fn stat(pid: u32) -> Option<Stat> {
+    parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// `(pss, rss)` in bytes from `/proc/<pid>/smaps_rollup`.
+pub fn parse_rollup(text: &str) -> (u64, u64) {
+    let kib = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (kib("Pss:") * 1024, kib("Rss:") * 1024)
+}
+
+pub fn memory(pid: u32) -> (u64, u64) {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .map(|t| parse_rollup(&t))
+        .unwrap_or((0, 0))
+}
+
+/// Every live process and its stat line, read once so several trees can share one pass.
+pub struct Snapshot {
+    stats: HashMap<u32, Stat>,
+    children: HashMap<u32, Vec<u32>>,
+    boot_time: Option<u64>,
+}
+
+impl Snapshot {
+    pub fn take() -> Self {
+        let stats: HashMap<u32, Stat> = std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter_map(|pid| Some((pid, stat(pid)?)))
+            .filter(|(_, s)| s.state != 'Z')
+            .collect();
+        let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (pid, s) in &stats {
+            children.entry(s.ppid).or_default().push(*pid);
+        }
+        Self {
+            stats,
+            children,
+            boot_time: boot_time(),
+        }
+    }
+
+    /// `root` and all its live descendants (empty if `root` is gone).
+    pub fn tree(&self, root: u32) -> Vec<u32> {
+        if !self.stats.contains_key(&root) {
+            return Vec::new();
+        }
+        let mut found = vec![root];
+        let mut i = 0;
+        while let Some(pid) = found.get(i).copied() {
+            found.extend(self.children.get(&pid).into_iter().flatten().copied());
+            i += 1;
+        }
+        found
+    }
+
+    /// The direct children of `pid`.
+    pub fn children(&self, pid: u32) -> Vec<u32> {
+        self.children.get(&pid).cloned().unwrap_or_default()
+    }
+
+    /// Sums memory and CPU over `root`'s tree.
+    pub fn tree_stats(&self, root: u32) -> Option<TreeStats> {
+        self.sum(root, self.tree(root))
+    }
+
+    /// The figures of `pid` alone, without its children.
+    pub fn process_stats(&self, pid: u32) -> Option<TreeStats> {
+        self.sum(pid, vec![pid])
+    }
+
+    fn sum(&self, root: u32, pids: Vec<u32>) -> Option<TreeStats> {
+        let start = self.stats.get(&root)?.start_ticks;
+        let mut out = TreeStats {
+            pid: root,
+            processes: pids.len(),
+            uptime_seconds: self.uptime(start),
+            ..TreeStats::default()
+        };
+        for pid in pids {
+            let (pss, rss) = memory(pid);
+            out.pss_bytes += pss;
+            out.rss_bytes += rss;
+            let ticks = self.stats.get(&pid).map_or(0, |s| s.cpu_ticks);
+            out.cpu_seconds += ticks as f64 / TICKS_PER_SECOND;
+        }
+        Some(out)
+    }
+
+    fn uptime(&self, start_ticks: u64) -> f64 {
+        let Some(boot) = self.boot_time else {
+            return 0.0;
+        };
+        let started = boot as f64 + start_ticks as f64 / TICKS_PER_SECOND;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        (now - started).max(0.0)
+    }
+}
+
+/// Seconds since the epoch at boot (`btime` in `/proc/stat`).
+fn boot_time() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/stat").ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The stats of one process tree; reads only what that tree needs plus one pass over `/proc`.
+pub fn tree_stats(root: u32) -> Option<TreeStats> {
+    Snapshot::take().tree_stats(root)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lines_with_spaces_in_the_name_parse() {
+        let line = "4242 (Chrome_ChildIOT (x)) S 4200 4242 4242 0 -1 4194560 100 0 0 0 \
+                    150 50 0 0 20 0 12 0 98765 1000 200 18446744073709551615";
+        let s = parse_stat(line).unwrap();
+        assert_eq!(s.ppid, 4200);
+        assert_eq!(s.state, 'S');
+        assert_eq!(s.cpu_ticks, 200);
+        assert_eq!(s.start_ticks, 98765);
+    }
+
+    #[test]
+    fn rollup_reports_bytes() {
+        let text = "55d0-7ffd ---p 00000000 00:00 0  [rollup]\nRss:  2048 kB\nPss:  1024 kB\n\
+                    Pss_Anon: 512 kB\n";
+        assert_eq!(parse_rollup(text), (1024 * 1024, 2048 * 1024));
+    }
+
+    #[test]
+    fn this_process_has_a_tree_with_memory() {
+        let s = tree_stats(std::process::id()).unwrap();
+        assert!(s.processes >= 1);
+        assert!(s.pss_bytes > 0 && s.rss_bytes >= s.pss_bytes);
+    }
+}
