@@ -9,6 +9,8 @@ WORKDIR /build
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY sim ./sim
+# A workspace member: cargo needs its manifest even though only wa-gateway is built.
+COPY bench ./bench
 # Cache mounts keep the registry and the build between image builds; the binary is copied out of them.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/build/target \

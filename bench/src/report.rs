@@ -25,6 +25,8 @@ pub struct Machine {
     pub memory_gib: f64,
     pub chromium: String,
     pub command: String,
+    /// `/proc/loadavg` when the bench started: other work on the machine skews every figure.
+    pub load_at_start: String,
 }
 
 impl Report {
@@ -35,6 +37,10 @@ impl Report {
                 memory_gib: crate::sections::total_bytes() as f64 / (1u64 << 30) as f64,
                 chromium: chromium_version(),
                 command: std::env::args().collect::<Vec<_>>().join(" "),
+                load_at_start: std::fs::read_to_string("/proc/loadavg")
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned(),
             },
             qr: None,
             memory: Vec::new(),
@@ -69,8 +75,8 @@ impl Report {
     fn table(&self) -> String {
         let m = &self.machine;
         let mut t = format!(
-            "wa-bench: {} cores, {:.1} GiB, {}\n\n| measurement | result |\n|---|---|\n",
-            m.cores, m.memory_gib, m.chromium
+            "wa-bench: {} cores, {:.1} GiB, {}, load average at start {}\n\n| measurement | result |\n|---|---|\n",
+            m.cores, m.memory_gib, m.chromium, m.load_at_start
         );
         let lat = |s: &Summary, hi: &str| {
             let hi_v = if hi == "p95" { s.p95_ms } else { s.p99_ms };
