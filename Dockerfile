@@ -5,11 +5,10 @@
 
 FROM rust:1-bookworm AS builder
 WORKDIR /build
-# The whole workspace is needed to resolve it (sim/ is a member), but only wa-gateway is built.
+# The whole workspace is needed to resolve it (sim/ and bench/ are members), but only wa-gateway is built.
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY sim ./sim
-# A workspace member: cargo needs its manifest even though only wa-gateway is built.
 COPY bench ./bench
 # Cache mounts keep the registry and the build between image builds; the binary is copied out of them.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
