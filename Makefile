@@ -1,5 +1,5 @@
 # The two commands of the README's Quick start, and a few helpers.
-.PHONY: run test newman sim lint fmt ci bench
+.PHONY: run test newman fuzz sim lint fmt ci bench
 
 PORT ?= 5000
 
@@ -15,6 +15,10 @@ test:
 ## Run the Postman collection with newman against a fresh gateway and simulator (installs newman).
 newman:
 	.ci/newman.sh
+
+## Fuzz the API from its OpenAPI document with schemathesis against a fresh gateway and simulator.
+fuzz:
+	.ci/schemathesis.sh
 
 ## Run the WhatsApp Web simulator (the sandbox) on port 7000.
 sim:

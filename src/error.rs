@@ -4,12 +4,14 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::store::StoreError;
 
 /// The documented error codes (see the README's API section).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     InvalidRequest,
     SessionNotFound,
@@ -40,6 +42,23 @@ impl ErrorCode {
             Self::NotFound => "NOT_FOUND",
         }
     }
+}
+
+/// The body of every non-2xx response.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"success": false, "error": {"code": "SESSION_NOT_FOUND", "message": "No connection with id 5c0e"}}))]
+pub struct ErrorBody {
+    /// Always `false`.
+    #[schema(value_type = bool, example = false)]
+    success: bool,
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    code: ErrorCode,
+    /// For people; 5xx messages say nothing about the cause.
+    message: String,
 }
 
 /// An error on its way to the client. 5xx messages are generic; the cause goes to the log only.
@@ -106,10 +125,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({
-            "success": false,
-            "error": { "code": self.code.as_str(), "message": self.message },
-        });
+        let body = ErrorBody {
+            success: false,
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }

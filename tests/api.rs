@@ -452,3 +452,46 @@ async fn a_pending_connection_ends_with_qr_timeout_after_its_retries() {
     assert_eq!(app.manager.browser_pid(&id).await, None);
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_lists_what_the_router_serves_and_the_docs_page_works_offline() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(
+        doc.body["openapi"].as_str().unwrap().starts_with("3.1."),
+        "{}",
+        doc.body["openapi"]
+    );
+    for (method, path) in wa_gateway::http::ROUTES {
+        let documented = doc.body["paths"][path][method.to_lowercase()].is_object();
+        assert_eq!(
+            documented,
+            *path != "/docs",
+            "{method} {path} in the document"
+        );
+        // No route takes TRACE: a path the router serves answers 405, any other 404.
+        let url = app.url(&path.replace("{id}", "x"));
+        let trace = reqwest::Method::TRACE;
+        let r = app.client.request(trace, url).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{path} is routed"
+        );
+    }
+    let page = app.client.get(app.url("/docs/")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    for remote in ["src=\"http", "href=\"http"] {
+        assert!(
+            !html.contains(remote),
+            "the page loads nothing remote: {html}"
+        );
+    }
+    let script = app.client.get(app.url("/docs/swagger-initializer.js"));
+    let script = script.send().await.unwrap().text().await.unwrap();
+    assert!(script.contains("/openapi.json"), "{script}");
+    app.shutdown().await;
+}

@@ -7,31 +7,46 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Auth;
 use super::query::ApiQuery;
 use super::webhooks::WebhookBody;
 use super::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::qr;
 use crate::store::{Connection, ConnectionStatus, Profile, Role};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AddNumberResponse {
     connection_id: String,
     status: ConnectionStatus,
+    /// The first QR code to scan, as a PNG data URL.
     qr: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddNumberBody {
     /// Where this connection's events go (besides the global `WEBHOOK_URL`).
     webhook: Option<WebhookBody>,
 }
 
+/// Starts a connection and waits (up to `QR_WAIT_TIMEOUT_SECS`) for its first QR code.
+#[utoipa::path(
+    post, path = "/wa/add-number", tag = "connections",
+    request_body(content = Option<AddNumberBody>, description = "Optional: the connection's own webhook"),
+    responses(
+        (status = 201, description = "Started: scan the QR code", body = AddNumberResponse),
+        (status = 400, description = "`INVALID_REQUEST`: the body is not valid", body = ErrorBody),
+        (status = 409, description = "`LIMIT_REACHED`: `MAX_SESSIONS` connections are pending or connected", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 503, description = "`SERVER_ERROR`: no QR code came in time, or the store is unavailable", body = ErrorBody),
+    )
+)]
 pub async fn add_number(
     State(state): State<AppState>,
     Auth(caller): Auth,
@@ -61,13 +76,15 @@ fn parse_optional_body(body: &Bytes) -> Result<AddNumberBody, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::invalid(format!("Invalid body: {e}")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Include connections disconnected (and archived) through the API.
     #[serde(default)]
     archived: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionSummary {
     connection_id: String,
@@ -76,6 +93,14 @@ pub struct ConnectionSummary {
     last_active: Option<DateTime<Utc>>,
 }
 
+/// Lists connections (archived ones only with `?archived=true`).
+#[utoipa::path(
+    get, path = "/wa/connections", tag = "connections", params(ListQuery),
+    responses(
+        (status = 200, body = Vec<ConnectionSummary>),
+        (status = 400, description = "`INVALID_REQUEST`: a bad query parameter", body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     Auth(caller): Auth,
@@ -95,7 +120,7 @@ pub async fn list(
     Ok(Json(summaries))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionDetail {
     connection_id: String,
@@ -132,6 +157,14 @@ impl ConnectionDetail {
     }
 }
 
+/// One connection: status, reason, number, profile, timestamps and, while pending, the QR code.
+#[utoipa::path(
+    get, path = "/wa/connections/{id}", tag = "connections", params(("id" = String, Path, description = "The connection id returned by `POST /wa/add-number`")),
+    responses(
+        (status = 200, body = ConnectionDetail),
+        (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     Auth(caller): Auth,
@@ -149,7 +182,7 @@ pub async fn get(
     Ok(Json(ConnectionDetail::new(record, qr)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum QrFormat {
     #[default]
@@ -158,12 +191,46 @@ pub enum QrFormat {
     Json,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QrQuery {
+    /// `png` (an image), `raw` (the QR payload) or `json` (a PNG data URL).
     #[serde(default)]
+    #[param(inline)]
     format: QrFormat,
 }
 
+/// `?format=raw`: the QR payload; `?format=json`: a PNG data URL.
+#[derive(Serialize, ToSchema)]
+pub struct QrBody {
+    qr: String,
+}
+
+/// A PNG image (describes the `image/png` response only).
+pub struct PngImage;
+
+impl utoipa::PartialSchema for PngImage {
+    fn schema() -> RefOr<Schema> {
+        let png = ObjectBuilder::new().schema_type(Type::String);
+        png.content_media_type("image/png").into()
+    }
+}
+
+impl ToSchema for PngImage {}
+
+/// The current QR code while the connection is pending.
+#[utoipa::path(
+    get, path = "/wa/connections/{id}/qr", tag = "connections", params(("id" = String, Path, description = "The connection id returned by `POST /wa/add-number`"), QrQuery),
+    responses(
+        (status = 200, description = "The QR code", content(
+            (PngImage = "image/png"),
+            (QrBody = "application/json"),
+        )),
+        (status = 400, description = "`INVALID_REQUEST`: unknown `format`", body = ErrorBody),
+        (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`CONFLICT`: the connection is not pending", body = ErrorBody),
+    )
+)]
 pub async fn qr_code(
     State(state): State<AppState>,
     Auth(caller): Auth,
@@ -182,10 +249,10 @@ pub async fn qr_code(
         )));
     };
     Ok(match q.format {
-        QrFormat::Raw => Json(json!({ "qr": payload })).into_response(),
+        QrFormat::Raw => Json(QrBody { qr: payload }).into_response(),
         QrFormat::Json => {
             let url = qr::data_url(&payload).map_err(ApiError::internal)?;
-            Json(json!({ "qr": url })).into_response()
+            Json(QrBody { qr: url }).into_response()
         }
         QrFormat::Png => {
             let png = qr::png(&payload).map_err(ApiError::internal)?;
@@ -194,14 +261,28 @@ pub async fn qr_code(
     })
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct DisconnectResponse {
+    #[schema(example = "Connection 5c0e… disconnected and archived.")]
+    message: String,
+}
+
+/// Logs the device out of WhatsApp, closes its browser and archives the record.
+#[utoipa::path(
+    post, path = "/wa/disconnect/{id}", tag = "connections", params(("id" = String, Path, description = "The connection id returned by `POST /wa/add-number`")),
+    responses(
+        (status = 200, body = DisconnectResponse),
+        (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
+    )
+)]
 pub async fn disconnect(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<DisconnectResponse>, ApiError> {
     caller.require(Role::Operator)?;
     state.owned(&caller, &id).await?;
     state.manager.disconnect(&id).await?;
     let message = format!("Connection {id} disconnected and archived.");
-    Ok(Json(json!({ "message": message })))
+    Ok(Json(DisconnectResponse { message }))
 }

@@ -5,6 +5,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -13,24 +14,52 @@ use axum::response::Response;
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use tokio_stream::wrappers::ReceiverStream;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::{Auth, Principal};
 use super::query::ApiQuery;
 use super::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::events::stream::{self, Filter};
 use crate::events::EVENT_NAMES;
 
 const PING_EVERY: Duration = Duration::from_secs(20);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
+    /// Only this connection's events.
     connection_id: Option<String>,
-    /// Comma-separated event names.
+    /// Comma-separated event names (`qr,ready,message`); all when absent.
     events: Option<String>,
+    /// Resume after this event id: missed events come from the outbox first.
     last_event_id: Option<String>,
 }
+
+/// The `Last-Event-ID` header of `GET /wa/events` (describes it only).
+#[allow(dead_code)]
+#[derive(IntoParams)]
+#[into_params(names("Last-Event-ID"), parameter_in = Header)]
+pub struct LastEventId(
+    /// Sent by EventSource clients on reconnect; wins over `?lastEventId=`.
+    Option<String>,
+);
+
+/// A stream of Server-Sent Events (describes the response only): each event's `id` is the
+/// envelope's id, `event` its name and `data` the JSON envelope
+/// `{"id","event","connectionId","timestamp","data"}`; a comment line every 20 s keeps it open.
+pub struct EventStream;
+
+impl utoipa::PartialSchema for EventStream {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::String).into()
+    }
+}
+
+impl ToSchema for EventStream {}
 
 async fn open(
     state: &AppState,
@@ -67,6 +96,15 @@ async fn open(
     ))
 }
 
+/// Live events as Server-Sent Events.
+#[utoipa::path(
+    get, path = "/wa/events", tag = "events", params(StreamQuery, LastEventId),
+    responses(
+        (status = 200, description = "An endless event stream", content_type = "text/event-stream", body = EventStream),
+        (status = 400, description = "`INVALID_REQUEST`: a bad query parameter or an unknown event name", body = ErrorBody),
+        (status = 404, description = "`SESSION_NOT_FOUND`: no such `connectionId`", body = ErrorBody),
+    )
+)]
 pub async fn sse(
     State(state): State<AppState>,
     Auth(caller): Auth,
@@ -88,12 +126,24 @@ pub async fn sse(
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(PING_EVERY)))
 }
 
+/// Live events over a WebSocket: the same envelopes as JSON text messages.
+#[utoipa::path(
+    get, path = "/wa/ws", tag = "events", params(StreamQuery),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol; each event is then one JSON text message"),
+        (status = 400, description = "`INVALID_REQUEST`: not a WebSocket upgrade request, a bad query parameter or an unknown event name", body = ErrorBody),
+        (status = 404, description = "`SESSION_NOT_FOUND`: no such `connectionId`", body = ErrorBody),
+        (status = 426, description = "`INVALID_REQUEST`: the connection cannot be upgraded", body = ErrorBody),
+    )
+)]
 pub async fn ws(
     State(state): State<AppState>,
     Auth(caller): Auth,
     ApiQuery(q): ApiQuery<StreamQuery>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
+    let upgrade =
+        upgrade.map_err(|r| ApiError::new(r.status(), ErrorCode::InvalidRequest, r.body_text()))?;
     let rx = open(&state, &caller, q, None).await?;
     Ok(upgrade.on_upgrade(move |socket| forward(socket, rx)))
 }

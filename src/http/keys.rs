@@ -8,29 +8,41 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::auth::{digest, Auth};
 use super::json::ApiJson;
 use super::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::store::{ApiKeyRecord, Role};
 
 const PREFIX_CHARS: usize = 12;
 const MAX_LABEL: usize = 100;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKey {
+    /// 1-100 printable characters (no control characters, not only spaces).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     tenant: String,
     role: Role,
+    /// A label for people; 1-100 printable characters, like `tenant`.
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     name: Option<String>,
 }
 
 /// A key as listed: never the key itself.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyView {
     id: String,
@@ -56,11 +68,39 @@ impl From<ApiKeyRecord> for KeyView {
     }
 }
 
+/// A new key: `key` is shown in this response only.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedKey {
+    #[serde(flatten)]
+    view: KeyView,
+    /// The key itself, for `X-Api-Key` or `Authorization: Bearer`.
+    key: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RevokedKey {
+    id: String,
+    /// Always `true`.
+    revoked: bool,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Creates an API key for a tenant and role (admin only).
+#[utoipa::path(
+    post, path = "/wa/keys", tag = "keys", request_body = CreateKey,
+    responses(
+        (status = 201, description = "Created: keep `key`, it is not shown again", body = CreatedKey),
+        (status = 400, description = "`INVALID_REQUEST`: a bad body", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     Auth(caller): Auth,
     ApiJson(req): ApiJson<CreateKey>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
     caller.require(Role::Admin)?;
     validate_label("tenant", &req.tenant)?;
     if let Some(name) = &req.name {
@@ -80,11 +120,14 @@ pub async fn create(
     state.store.insert_api_key(&record).await?;
     tracing::info!(key_id = %record.id, tenant = %record.tenant, role = ?record.role, "API key created");
     let view = KeyView::from(record);
-    let mut body = serde_json::to_value(&view).expect("keys serialize");
-    body["key"] = json!(key);
-    Ok((StatusCode::CREATED, Json(body)))
+    Ok((StatusCode::CREATED, Json(CreatedKey { view, key })))
 }
 
+/// Every API key, revoked ones too; never the keys themselves (admin only).
+#[utoipa::path(
+    get, path = "/wa/keys", tag = "keys",
+    responses((status = 200, body = Vec<KeyView>))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Auth(caller): Auth,
@@ -94,11 +137,20 @@ pub async fn list(
     Ok(Json(keys.into_iter().map(KeyView::from).collect()))
 }
 
+/// Revokes an API key at once (admin only).
+#[utoipa::path(
+    delete, path = "/wa/keys/{id}", tag = "keys",
+    params(("id" = String, Path, description = "The key's id")),
+    responses(
+        (status = 200, body = RevokedKey),
+        (status = 404, description = "`NOT_FOUND`: no such key", body = ErrorBody),
+    )
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RevokedKey>, ApiError> {
     caller.require(Role::Admin)?;
     let record = state
         .store
@@ -106,9 +158,11 @@ pub async fn revoke(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("No API key with id {id}")))?;
     tracing::info!(key_id = %id, "API key revoked");
-    Ok(Json(
-        json!({ "id": id, "revoked": true, "revokedAt": record.revoked_at }),
-    ))
+    Ok(Json(RevokedKey {
+        id,
+        revoked: true,
+        revoked_at: record.revoked_at,
+    }))
 }
 
 /// `wag_` and 32 random bytes: unguessable, and recognisable in a leaked-secret scan.

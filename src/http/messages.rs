@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Auth;
 use super::json::ApiJson;
@@ -16,7 +17,7 @@ use super::query::ApiQuery;
 use super::webhooks::page_size;
 use super::AppState;
 use crate::domain::ChatId;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::store::{
     AckStep, IdempotencyClaim, MessageDirection, MessageFilter, MessageRecord, MessageStatus, Role,
 };
@@ -25,13 +26,26 @@ use crate::store::{
 pub const MAX_MESSAGE_CHARS: usize = 65_536;
 const MAX_IDEMPOTENCY_KEY: usize = 255;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct SendRequest {
+    /// A phone number in international format (`+92 300-1234567`, `923001234567`) or a full
+    /// `…@c.us` / `…@g.us` id.
+    #[schema(
+        pattern = r"^(\+?[ ()\-.]*[1-9]([ ()\-.]*[0-9]){5,14}[ ()\-.]*|[1-9][0-9]{5,14}@c\.us|[0-9]+(-[0-9]+)?@g\.us)$",
+        example = "+92 300 7654321"
+    )]
     to: String,
+    /// The text; not blank, at most 65536 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 65536,
+        pattern = r"\S",
+        example = "Hello!"
+    )]
     message: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SendResponse {
     success: bool,
@@ -39,6 +53,36 @@ pub struct SendResponse {
     timestamp: DateTime<Utc>,
 }
 
+/// The `Idempotency-Key` header of `POST /wa/send/{id}` (describes it only).
+#[allow(dead_code)]
+#[derive(IntoParams)]
+#[into_params(names("Idempotency-Key"), parameter_in = Header)]
+pub struct IdempotencyKey(
+    /// Makes the send safe to retry: a retry with the same key returns the first result (with
+    /// `Idempotent-Replayed: true`) and sends nothing twice; the same key with a different body
+    /// is a `409 CONFLICT`.
+    #[param(value_type = String, required = false)]
+    #[param(min_length = 1, max_length = 255, pattern = r"^[!-~]+$")]
+    Option<String>,
+);
+
+/// Sends a text message; returns WhatsApp's own message id.
+#[utoipa::path(
+    post, path = "/wa/send/{id}", tag = "messages", params(("id" = String, Path, description = "The connection id returned by `POST /wa/add-number`"), IdempotencyKey),
+    request_body = SendRequest,
+    responses(
+        (status = 200, description = "Sent", body = SendResponse, headers(
+            ("Idempotent-Replayed" = String, description = "`true` when this is the stored result of an earlier request with the same `Idempotency-Key`"),
+        )),
+        (status = 400, description = "`INVALID_REQUEST`: a bad body or `Idempotency-Key`", body = ErrorBody),
+        (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`WHATSAPP_NOT_READY`: the number is not linked (yet); `CONFLICT`: the `Idempotency-Key` is in use or was used with another body", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
+        (status = 422, description = "`MESSAGE_FAILED`: the recipient is not on WhatsApp", body = ErrorBody),
+        (status = 502, description = "`MESSAGE_FAILED`: WhatsApp refused the message", body = ErrorBody),
+    )
+)]
 pub async fn send(
     State(state): State<AppState>,
     Auth(caller): Auth,
@@ -135,7 +179,7 @@ fn validate_message(message: &str) -> Result<(), ApiError> {
 }
 
 /// A tracked message as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageView {
     message_id: String,
@@ -152,6 +196,7 @@ pub struct MessageView {
     status: MessageStatus,
     ack: i64,
     /// When each step was reached: `{"sent": …, "delivered": …, "read": …}`.
+    #[schema(value_type = std::collections::BTreeMap<String, DateTime<Utc>>)]
     status_times: serde_json::Map<String, Value>,
     acks: Vec<AckStep>,
     created_at: DateTime<Utc>,
@@ -190,6 +235,15 @@ impl From<MessageRecord> for MessageView {
     }
 }
 
+/// One tracked message with its ack history.
+#[utoipa::path(
+    get, path = "/wa/messages/{id}", tag = "messages",
+    params(("id" = String, Path, description = "WhatsApp's message id, as returned by a send or in an event")),
+    responses(
+        (status = 200, body = MessageView),
+        (status = 404, description = "`NOT_FOUND`: no such message", body = ErrorBody),
+    )
+)]
 pub async fn get_message(
     State(state): State<AppState>,
     Auth(caller): Auth,
@@ -207,16 +261,20 @@ pub async fn get_message(
     Ok(Json(record.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(inline)]
     direction: Option<MessageDirection>,
+    /// Page size, 1-500 (50 by default).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<usize>,
     /// A message id from the previous page: only older messages are listed.
     before: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessagePage {
     messages: Vec<MessageView>,
@@ -224,6 +282,15 @@ pub struct MessagePage {
     next_before: Option<String>,
 }
 
+/// A connection's messages, newest first.
+#[utoipa::path(
+    get, path = "/wa/connections/{id}/messages", tag = "messages", params(("id" = String, Path, description = "The connection id returned by `POST /wa/add-number`"), ListQuery),
+    responses(
+        (status = 200, body = MessagePage),
+        (status = 400, description = "`INVALID_REQUEST`: a bad query parameter, or `before` is not a message of this connection", body = ErrorBody),
+        (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
+    )
+)]
 pub async fn list_messages(
     State(state): State<AppState>,
     Auth(caller): Auth,

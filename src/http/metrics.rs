@@ -5,10 +5,12 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::auth::Auth;
+
 use super::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::metrics::Scrape;
 use crate::procstats::Snapshot;
 use crate::store::{ConnectionStatus, Role};
@@ -16,6 +18,12 @@ use crate::store::{ConnectionStatus, Role};
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Every tenant's connections appear here: admins only.
+#[utoipa::path(
+    get, path = "/metrics", tag = "health",
+    responses(
+        (status = 200, description = "Prometheus text exposition format (admin only)", content_type = "text/plain", body = String),
+    )
+)]
 pub async fn metrics(
     State(state): State<AppState>,
     Auth(caller): Auth,
@@ -50,7 +58,7 @@ pub async fn metrics(
     Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], text))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionStats {
     connection_id: String,
@@ -65,6 +73,14 @@ pub struct ConnectionStats {
     uptime_seconds: f64,
 }
 
+#[utoipa::path(
+    get, path = "/wa/connections/{id}/stats", tag = "connections",
+    params(("id" = String, Path, description = "The connection id")),
+    responses(
+        (status = 200, description = "The connection's Chromium process tree: memory and CPU", body = ConnectionStats),
+        (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
+    )
+)]
 pub async fn connection_stats(
     State(state): State<AppState>,
     Auth(caller): Auth,

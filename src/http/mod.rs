@@ -10,6 +10,7 @@ mod keys;
 mod limits;
 mod messages;
 mod metrics;
+pub mod openapi;
 mod query;
 mod webhooks;
 
@@ -61,6 +62,35 @@ impl AppState {
     }
 }
 
+/// Every route [`router`] serves, as `(method, path)`: the OpenAPI document must list exactly these
+/// (but `/docs`, the UI, which is not an API route).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/wa/add-number"),
+    ("GET", "/wa/connections"),
+    ("GET", "/wa/connections/{id}"),
+    ("GET", "/wa/connections/{id}/qr"),
+    ("GET", "/wa/connections/{id}/stats"),
+    ("POST", "/wa/disconnect/{id}"),
+    ("GET", "/wa/connections/{id}/webhook"),
+    ("PUT", "/wa/connections/{id}/webhook"),
+    ("DELETE", "/wa/connections/{id}/webhook"),
+    ("GET", "/wa/connections/{id}/messages"),
+    ("POST", "/wa/send/{id}"),
+    ("GET", "/wa/messages/{id}"),
+    ("GET", "/wa/webhooks/deliveries"),
+    ("POST", "/wa/webhooks/deliveries/{id}/retry"),
+    ("GET", "/wa/events"),
+    ("GET", "/wa/ws"),
+    ("GET", "/health"),
+    ("GET", "/ready"),
+    ("GET", "/metrics"),
+    ("GET", "/wa/keys"),
+    ("POST", "/wa/keys"),
+    ("DELETE", "/wa/keys/{id}"),
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+];
+
 pub fn router(state: AppState) -> Router {
     let wa = Router::new()
         .route("/add-number", post(connections::add_number))
@@ -98,6 +128,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(protected)
         .route("/health", get(health::health))
+        .route("/openapi.json", get(openapi::openapi_json))
+        .merge(openapi::docs())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

@@ -6,13 +6,14 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderName, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Auth;
 use super::json::ApiJson;
 use super::query::ApiQuery;
 use super::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::events::EVENT_NAMES;
 use crate::store::{Delivery, DeliveryFilter, DeliveryStatus, Role, WebhookConfig};
 
@@ -30,16 +31,50 @@ const RESERVED_HEADERS: &[&str] = &[
 ];
 
 /// A webhook as clients send it (add-number's `webhook` field and `PUT .../webhook`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookBody {
+    /// An http(s) URL.
+    #[schema(
+        pattern = r"^https?://[a-z0-9]+(\.[a-z0-9]+)*(:[1-9][0-9]{0,3})?(/[!-~]*)?$",
+        example = "https://example.com/hook"
+    )]
     url: String,
+    /// Event names to deliver; empty or absent means every event.
     #[serde(default)]
+    #[schema(schema_with = event_names)]
     events: Vec<String>,
+    /// Signs each delivery with `X-Hub-Signature-256`; not empty.
     #[serde(default)]
+    #[schema(min_length = 1)]
     secret: Option<String>,
+    /// Extra request headers (not `Content-Type`, `Content-Length`, `Host`, `X-Webhook-*` or
+    /// `X-Hub-Signature-256`, which the gateway sets).
     #[serde(default)]
+    #[schema(schema_with = header_map)]
     headers: BTreeMap<String, String>,
+}
+
+/// `headers`: header names (RFC 9110 tokens) to visible-ASCII values.
+fn header_map() -> ObjectBuilder {
+    let name = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"));
+    let value = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^[\t -~]*$"));
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property_names(Some(name))
+        .additional_properties(Some(value))
+}
+
+/// `events`: an array of the known event names.
+fn event_names() -> ArrayBuilder {
+    let name = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(EVENT_NAMES.iter().copied()));
+    ArrayBuilder::new().items(name)
 }
 
 impl WebhookBody {
@@ -87,7 +122,7 @@ impl WebhookBody {
 }
 
 /// A webhook as the API shows it: secrets and header values stay hidden.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookView {
     url: String,
@@ -107,50 +142,103 @@ impl From<WebhookConfig> for WebhookView {
     }
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct WebhookEnvelope {
+    /// `null` when the connection has no webhook of its own.
+    webhook: Option<WebhookView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WebhookDeleted {
+    /// Whether there was a webhook to delete.
+    deleted: bool,
+}
+
+/// The connection's own webhook.
+#[utoipa::path(
+    get, path = "/wa/connections/{id}/webhook", tag = "webhooks", params(("id" = String, Path, description = "The connection id returned by `POST /wa/add-number`")),
+    responses(
+        (status = 200, body = WebhookEnvelope),
+        (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
+    )
+)]
 pub async fn get_webhook(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WebhookEnvelope>, ApiError> {
     state.owned(&caller, &id).await?;
-    let hook = state.store.get_webhook(&id).await?.map(WebhookView::from);
-    Ok(Json(json!({ "webhook": hook })))
+    let webhook = state.store.get_webhook(&id).await?.map(WebhookView::from);
+    Ok(Json(WebhookEnvelope { webhook }))
 }
 
+/// Sets (replaces) the connection's own webhook.
+#[utoipa::path(
+    put, path = "/wa/connections/{id}/webhook", tag = "webhooks", params(("id" = String, Path, description = "The connection id returned by `POST /wa/add-number`")),
+    request_body = WebhookBody,
+    responses(
+        (status = 200, body = WebhookEnvelope),
+        (status = 400, description = "`INVALID_REQUEST`: a bad URL, event name or header", body = ErrorBody),
+        (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
+    )
+)]
 pub async fn put_webhook(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<WebhookBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WebhookEnvelope>, ApiError> {
     caller.require(Role::Operator)?;
     let hook = body.validate()?;
     state.owned(&caller, &id).await?;
     state.store.put_webhook(&id, &hook).await?;
-    Ok(Json(json!({ "webhook": WebhookView::from(hook) })))
+    let webhook = Some(WebhookView::from(hook));
+    Ok(Json(WebhookEnvelope { webhook }))
 }
 
+/// Removes the connection's own webhook (the global one is not affected).
+#[utoipa::path(
+    delete, path = "/wa/connections/{id}/webhook", tag = "webhooks", params(("id" = String, Path, description = "The connection id returned by `POST /wa/add-number`")),
+    responses(
+        (status = 200, body = WebhookDeleted),
+        (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
+    )
+)]
 pub async fn delete_webhook(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WebhookDeleted>, ApiError> {
     caller.require(Role::Operator)?;
     state.owned(&caller, &id).await?;
     let deleted = state.store.delete_webhook(&id).await?;
-    Ok(Json(json!({ "deleted": deleted })))
+    Ok(Json(WebhookDeleted { deleted }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
     connection_id: Option<String>,
+    #[param(inline)]
     status: Option<DeliveryStatus>,
+    /// Page size, 1-500 (50 by default).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<usize>,
     /// A delivery id from the previous page: only older ones are listed.
     before: Option<String>,
 }
 
+/// Webhook deliveries, newest first (e.g. `?status=failed` for the dead letters).
+#[utoipa::path(
+    get, path = "/wa/webhooks/deliveries", tag = "webhooks", params(DeliveryQuery),
+    responses(
+        (status = 200, body = Vec<Delivery>),
+        (status = 400, description = "`INVALID_REQUEST`: a bad query parameter", body = ErrorBody),
+    )
+)]
 pub async fn list_deliveries(
     State(state): State<AppState>,
     Auth(caller): Auth,
@@ -185,6 +273,14 @@ pub async fn list_deliveries(
 }
 
 /// Puts a delivery (typically a dead letter) back in line for an immediate attempt.
+#[utoipa::path(
+    post, path = "/wa/webhooks/deliveries/{id}/retry", tag = "webhooks",
+    params(("id" = String, Path, description = "The delivery id")),
+    responses(
+        (status = 202, description = "Queued for an attempt now", body = Delivery),
+        (status = 404, description = "`NOT_FOUND`: no such delivery", body = ErrorBody),
+    )
+)]
 pub async fn retry_delivery(
     State(state): State<AppState>,
     Auth(caller): Auth,

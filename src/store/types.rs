@@ -1,11 +1,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// The tenant of connections created with the admin key (and of records from before tenants).
 pub const DEFAULT_TENANT: &str = "default";
 
 /// The seed's three statuses; `Disconnected` always carries a reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ConnectionStatus {
     Pending,
@@ -24,7 +25,7 @@ impl ConnectionStatus {
 }
 
 /// What WhatsApp Web tells about the linked account.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
     pub push_name: Option<String>,
