@@ -107,6 +107,7 @@ impl App {
             self.store.clone(),
             settings,
             self.webhooks.clone(),
+            self.metrics.clone(),
         );
         let to_restore = self.manager.prepare_restore().await;
         tracing::info!(%addr, "wa-gateway listening");

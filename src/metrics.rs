@@ -1,8 +1,5 @@
 //! Prometheus metrics: counters the session layer bumps as things happen, and figures read at
 //! scrape time (connections by status from the store, each browser's memory and CPU from `/proc`).
-//!
-//! TODO(webhooks): delivery metrics (attempts, dead letters, latency) belong here; the delivery
-//! code (`events/dispatcher.rs`) landed while this was written and is not instrumented yet.
 
 use std::time::Duration;
 
@@ -47,6 +44,10 @@ pub struct Metrics {
     pub messages_failed: Family<ReasonLabel, Counter>,
     pub send_duration: Histogram,
     pub restores: Family<ResultLabel, Counter>,
+    /// Webhook delivery attempts by outcome: `delivered`, `retry`, `dead_letter`.
+    pub webhook_attempts: Family<ResultLabel, Counter>,
+    /// Deliveries waiting (pending) at the dispatcher's last pass.
+    pub webhook_queue_depth: Gauge,
 }
 
 impl Default for Metrics {
@@ -67,6 +68,8 @@ impl Metrics {
             // 1 ms .. ~16 s
             send_duration: Histogram::new(exponential_buckets(0.001, 2.0, 15)),
             restores: Family::default(),
+            webhook_attempts: Family::default(),
+            webhook_queue_depth: Gauge::default(),
         };
         let r = &mut m.registry;
         r.register("qr_codes_shown", "QR codes shown", m.qr_codes_shown.clone());
@@ -96,7 +99,23 @@ impl Metrics {
             "Linked connections restored at boot, by result (ok, expired, failed)",
             m.restores.clone(),
         );
+        r.register(
+            "webhook_attempts",
+            "Webhook delivery attempts, by outcome (delivered, retry, dead_letter)",
+            m.webhook_attempts.clone(),
+        );
+        r.register(
+            "webhook_queue_depth",
+            "Webhook deliveries pending at the dispatcher's last pass",
+            m.webhook_queue_depth.clone(),
+        );
         m
+    }
+
+    pub fn webhook_attempt(&self, outcome: &'static str) {
+        self.webhook_attempts
+            .get_or_create(&ResultLabel { result: outcome })
+            .inc();
     }
 
     pub fn observe_send(&self, took: Duration, failure: Option<&str>) {

@@ -208,6 +208,17 @@ async fn a_400_is_a_dead_letter_until_replayed() {
             .then_some(())
     })
     .await;
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let text = metrics.text().await.unwrap();
+    assert!(
+        text.contains(r#"wa_webhook_attempts_total{result="dead_letter"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"wa_webhook_attempts_total{result="delivered"}"#),
+        "{text}"
+    );
+    assert!(text.contains("wa_webhook_queue_depth"), "{text}");
     let r = app
         .post("/wa/webhooks/deliveries/nope/retry", json!({}))
         .await;

@@ -12,6 +12,7 @@ use tokio::sync::{Notify, Semaphore};
 
 use super::signature;
 use crate::config::WebhookSettings;
+use crate::metrics::Metrics;
 use crate::store::{Delivery, DeliveryStatus, Store, StoreResult, WebhookTarget};
 
 /// Pending deliveries read per scheduling pass; each lane's head is all that can be sent.
@@ -29,6 +30,7 @@ pub struct Dispatcher {
     wake: Arc<Notify>,
     busy: Mutex<HashSet<Lane>>,
     permits: Arc<Semaphore>,
+    metrics: Arc<Metrics>,
 }
 
 /// What one attempt came to.
@@ -50,6 +52,7 @@ impl Dispatcher {
         store: Arc<dyn Store>,
         settings: Arc<WebhookSettings>,
         wake: Arc<Notify>,
+        metrics: Arc<Metrics>,
     ) -> Arc<Self> {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
@@ -63,6 +66,7 @@ impl Dispatcher {
             http,
             wake,
             busy: Mutex::new(HashSet::new()),
+            metrics,
         })
     }
 
@@ -90,6 +94,7 @@ impl Dispatcher {
     /// Starts an attempt for every idle lane whose head is due; returns the earliest later due.
     async fn schedule(self: &Arc<Self>) -> StoreResult<Option<DateTime<Utc>>> {
         let pending = self.store.pending_deliveries(PAGE).await?;
+        self.metrics.webhook_queue_depth.set(pending.len() as i64);
         let now = Utc::now();
         let mut heads = HashSet::new();
         let mut next_due = None;
@@ -129,12 +134,14 @@ impl Dispatcher {
         delivery.updated_at = now;
         match outcome {
             Outcome::Delivered(code) => {
+                self.metrics.webhook_attempt("delivered");
                 delivery.status = DeliveryStatus::Delivered;
                 delivery.last_status_code = Some(code);
                 delivery.last_error = None;
                 delivery.delivered_at = Some(now);
             }
             Outcome::Refused { status, error } => {
+                self.metrics.webhook_attempt("dead_letter");
                 tracing::warn!(delivery = %delivery.id, ?status, "webhook refused an event; kept as a dead letter");
                 delivery.status = DeliveryStatus::Failed;
                 delivery.last_status_code = status;
@@ -147,7 +154,10 @@ impl Dispatcher {
             } => {
                 delivery.last_status_code = status;
                 delivery.last_error = Some(error);
-                if delivery.attempts >= self.settings.max_attempts {
+                let exhausted = delivery.attempts >= self.settings.max_attempts;
+                self.metrics
+                    .webhook_attempt(if exhausted { "dead_letter" } else { "retry" });
+                if exhausted {
                     tracing::warn!(delivery = %delivery.id, "webhook retries exhausted; kept as a dead letter");
                     delivery.status = DeliveryStatus::Failed;
                 } else {

@@ -79,9 +79,10 @@ pub fn start_webhooks(
     store: Arc<dyn Store>,
     settings: Arc<crate::config::WebhookSettings>,
     wake: Arc<tokio::sync::Notify>,
+    metrics: Arc<crate::metrics::Metrics>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let fanout = fanout::Fanout::new(store.clone(), settings.clone(), wake.clone());
-    let dispatcher = dispatcher::Dispatcher::new(store, settings, wake.clone());
+    let dispatcher = dispatcher::Dispatcher::new(store, settings, wake.clone(), metrics);
     vec![
         tokio::spawn(fanout.run(bus.subscribe())),
         tokio::spawn(dispatcher.run()),

@@ -21,7 +21,7 @@ const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset
 #[utoipa::path(
     get, path = "/metrics", tag = "health",
     responses(
-        (status = 200, description = "Prometheus text exposition format (admin only)", content_type = "text/plain", body = String),
+        (status = 200, description = "Prometheus text exposition format (admin only)", content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String),
     )
 )]
 pub async fn metrics(

@@ -237,6 +237,7 @@ pub struct DeliveryQuery {
     responses(
         (status = 200, body = Vec<Delivery>),
         (status = 400, description = "`INVALID_REQUEST`: a bad query parameter", body = ErrorBody),
+        (status = 404, description = "`SESSION_NOT_FOUND`: `connectionId` names no connection of the caller", body = ErrorBody),
     )
 )]
 pub async fn list_deliveries(
