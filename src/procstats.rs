@@ -171,6 +171,25 @@ pub fn tree_stats(root: u32) -> Option<TreeStats> {
     Snapshot::take().tree_stats(root)
 }
 
+/// Live (not zombie) processes whose command line names `dir/`: every browser of a connection
+/// runs on a profile under its folder. The trailing slash keeps `/tmp/.tmpAb1` from matching
+/// `/tmp/.tmpAb12`'s processes.
+pub fn processes_using(dir: &std::path::Path) -> Vec<u32> {
+    let needle = format!("{}/", dir.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(&needle))
+                .unwrap_or(false)
+        })
+        .filter(|pid| stat(*pid).is_some_and(|s| s.state != 'Z'))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

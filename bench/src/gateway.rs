@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::client::Api;
+use wa_gateway::procstats::processes_using;
 
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_TIMEOUT: Duration = Duration::from_secs(90);
@@ -146,23 +147,6 @@ fn listening_addr(log: &str) -> Option<String> {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .find(|v| v["fields"]["message"] == "wa-gateway listening")
         .and_then(|v| v["fields"]["addr"].as_str().map(str::to_owned))
-}
-
-/// Processes whose command line names `dir` (every browser runs on a profile under it).
-pub fn processes_using(dir: &Path) -> Vec<u32> {
-    let needle = format!("{}/", dir.display());
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .map(|c| String::from_utf8_lossy(&c).contains(&needle))
-                .unwrap_or(false)
-        })
-        .filter(|pid| wa_gateway::procstats::stat(*pid).is_some_and(|s| s.state != 'Z'))
-        .collect()
 }
 
 fn kill_browsers_under(dir: &Path) {

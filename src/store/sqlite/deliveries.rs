@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, OptionalExtension, Row};
+use rusqlite::{params_from_iter, OptionalExtension, Row};
 
 use super::rows::{from_millis, millis, sql_limit};
 use super::{map_err, SqliteStore};
@@ -24,22 +24,7 @@ impl DeliveryRepo for SqliteStore {
                     attempts, next_attempt_at, last_error, last_status_code, created_at,
                     updated_at, delivered_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                params![
-                    d.id,
-                    d.event_id,
-                    d.event,
-                    d.connection_id,
-                    d.target.as_str(),
-                    d.url,
-                    d.status.as_str(),
-                    d.attempts,
-                    millis(d.next_attempt_at),
-                    d.last_error,
-                    d.last_status_code,
-                    millis(d.created_at),
-                    millis(d.updated_at),
-                    d.delivered_at.map(millis),
-                ],
+                params_from_iter(columns(&d)),
             )
             .map_err(map_err)?;
             Ok(())
@@ -57,22 +42,7 @@ impl DeliveryRepo for SqliteStore {
                         last_error = ?10, last_status_code = ?11, created_at = ?12,
                         updated_at = ?13, delivered_at = ?14
                      WHERE id = ?1",
-                    params![
-                        d.id,
-                        d.event_id,
-                        d.event,
-                        d.connection_id,
-                        d.target.as_str(),
-                        d.url,
-                        d.status.as_str(),
-                        d.attempts,
-                        millis(d.next_attempt_at),
-                        d.last_error,
-                        d.last_status_code,
-                        millis(d.created_at),
-                        millis(d.updated_at),
-                        d.delivered_at.map(millis),
-                    ],
+                    params_from_iter(columns(&d)),
                 )
                 .map_err(map_err)?;
             if n == 0 {
@@ -207,4 +177,28 @@ impl RawDelivery {
             last_status_code: self.last_status_code,
         })
     }
+}
+
+/// A delivery's columns in the `?1..?14` order both the insert and the update use.
+fn columns(d: &Delivery) -> [Value; 14] {
+    let text = |s: &str| Value::Text(s.to_owned());
+    let opt_text = |s: &Option<String>| s.as_deref().map_or(Value::Null, text);
+    [
+        text(&d.id),
+        text(&d.event_id),
+        text(&d.event),
+        text(&d.connection_id),
+        text(d.target.as_str()),
+        text(&d.url),
+        text(d.status.as_str()),
+        Value::Integer(i64::from(d.attempts)),
+        Value::Integer(millis(d.next_attempt_at)),
+        opt_text(&d.last_error),
+        d.last_status_code
+            .map_or(Value::Null, |c| Value::Integer(i64::from(c))),
+        Value::Integer(millis(d.created_at)),
+        Value::Integer(millis(d.updated_at)),
+        d.delivered_at
+            .map_or(Value::Null, |t| Value::Integer(millis(t))),
+    ]
 }
