@@ -77,7 +77,7 @@ pub struct Config {
     pub mongo_db: Option<String>,
     pub wa_web_url: String,
     pub chrome_path: PathBuf,
-    /// `CHROME_FLAGS`: `tuned` (default) or `plain`.
+    /// Which Chromium flag set each browser gets.
     pub chrome_flags: ChromeFlags,
     pub max_sessions: usize,
     /// QR codes shown to one pending connection before it ends with `QR_TIMEOUT`.
@@ -102,14 +102,14 @@ pub struct Config {
 /// Who may call the API, from where, and how often.
 #[derive(Debug, Clone)]
 pub struct SecuritySettings {
-    /// `API_KEY`: the admin key. Unset means no key is asked for, which is allowed only when the
+    /// The admin key. Unset means no key is asked for, which is allowed only when the
     /// gateway listens on loopback.
     pub admin_key: Option<Secret>,
-    /// `CORS_ORIGINS`: browser origins allowed to call the API; none by default.
+    /// Browser origins allowed to call the API; none by default.
     pub cors_origins: Vec<String>,
-    /// `TRUSTED_PROXIES`: peers whose `X-Forwarded-For` names the real client.
+    /// Peers whose `X-Forwarded-For` names the real client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// `IP_ALLOWLIST`: when set, only these networks may call the API.
+    /// When set, only these networks may call the API.
     pub ip_allowlist: Vec<ipnet::IpNet>,
     /// Requests per minute per key; 0 turns the limit off.
     pub rate_limit_per_minute: u32,
@@ -117,17 +117,16 @@ pub struct SecuritySettings {
     pub send_min_interval: Duration,
     /// Sends one connection may hold waiting; more are refused with `RATE_LIMITED`.
     pub send_queue_max: usize,
-    /// `SESSION_ENCRYPTION_KEY`: 32 bytes (64 hex digits or base64) sealing login archives,
-    /// parsed here once.
+    /// Seals login archives; parsed once, here, so a bad key stops the start.
     pub session_encryption_key: Option<ArchiveKey>,
 }
 
 /// The global webhook and how every webhook is delivered.
 #[derive(Debug, Clone)]
 pub struct WebhookSettings {
-    /// `WEBHOOK_URL`: receives every connection's events (filtered by `events`).
+    /// Receives every connection's events (filtered by `events`).
     pub url: Option<String>,
-    /// `WEBHOOK_EVENTS`: comma-separated event names; empty means all.
+    /// Event names the global webhook gets; empty means all.
     pub events: Vec<String>,
     pub secret: Option<Secret>,
     /// Attempts before a delivery becomes a dead letter.
@@ -193,7 +192,7 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.security.admin_key.is_none() && !self.host.is_loopback() {
             return Err(ConfigError::Invalid {
-                name: "API_KEY",
+                name: t::API_KEY.setting.name,
                 problem: format!(
                     "is unset, so the API has no keys; listening on {} would open it to the network. \
                      Set API_KEY, or HOST=127.0.0.1",

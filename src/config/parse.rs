@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::table::{Fallback, Key, Setting, Unit};
+use super::table::{Always, Fallback, Key, Maybe, Setting, Unit};
 use super::{duration, ChromeFlags, ConfigError, LogFormat, Secret};
 use crate::crypto::ArchiveKey;
 
@@ -23,31 +23,38 @@ pub trait FromSetting: Sized {
 pub struct Env<'a>(pub &'a HashMap<String, String>);
 
 impl Env<'_> {
-    /// The variable's value, else its fallback value; `None` when the fallback is `Unset`.
-    pub fn opt<T: FromSetting>(&self, key: &Key<T>) -> Result<Option<T>, ConfigError> {
+    /// A setting with a default: its value, else the default.
+    pub fn get<T: FromSetting>(&self, key: &Key<T, Always>) -> Result<T, ConfigError> {
         let setting = &key.setting;
-        let raw = self.0.get(setting.name).map(|v| v.trim());
-        let raw = match (raw.filter(|v| !v.is_empty()), setting.fallback) {
+        let raw = match (self.raw(setting), setting.fallback) {
             (Some(raw), _) | (None, Fallback::Value(raw)) => raw,
-            (None, Fallback::Unset(_)) => return Ok(None),
+            (None, Fallback::Unset(_)) => unreachable!("an `Always` key's fallback is a value"),
         };
-        T::from_setting(raw, setting)
-            .map(Some)
-            .map_err(|why| ConfigError::Invalid {
-                name: setting.name,
-                problem: if T::QUOTE {
-                    format!("'{raw}' {why}")
-                } else {
-                    why
-                },
-            })
+        parse(raw, setting)
     }
 
-    /// A setting that always has a value (its fallback is a `Value`).
-    pub fn get<T: FromSetting>(&self, key: &Key<T>) -> Result<T, ConfigError> {
-        let value = self.opt(key)?;
-        Ok(value.unwrap_or_else(|| panic!("{} has no default value", key.setting.name)))
+    /// A setting that may be unset: its value, or `None`.
+    pub fn opt<T: FromSetting>(&self, key: &Key<T, Maybe>) -> Result<Option<T>, ConfigError> {
+        self.raw(&key.setting)
+            .map(|raw| parse(raw, &key.setting))
+            .transpose()
     }
+
+    fn raw(&self, setting: &Setting) -> Option<&str> {
+        let raw = self.0.get(setting.name)?.trim();
+        (!raw.is_empty()).then_some(raw)
+    }
+}
+
+fn parse<T: FromSetting>(raw: &str, setting: &Setting) -> Result<T, ConfigError> {
+    T::from_setting(raw, setting).map_err(|why| ConfigError::Invalid {
+        name: setting.name,
+        problem: if T::QUOTE {
+            format!("'{raw}' {why}")
+        } else {
+            why
+        },
+    })
 }
 
 macro_rules! whole_numbers {

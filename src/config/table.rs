@@ -42,21 +42,30 @@ pub struct Setting {
     pub nonzero: bool,
 }
 
-/// A [`Setting`] that parses to `T`.
+/// Marks a key whose fallback is a value: reading it always gives one.
 #[derive(Debug)]
-pub struct Key<T> {
+pub enum Always {}
+
+/// Marks a key that may be unset.
+#[derive(Debug)]
+pub enum Maybe {}
+
+/// A [`Setting`] that parses to `T`; `M` ([`Always`] or [`Maybe`]) says whether it can be unset.
+#[derive(Debug)]
+pub struct Key<T, M> {
     pub setting: Setting,
-    ty: PhantomData<fn() -> T>,
+    ty: PhantomData<fn() -> (T, M)>,
 }
 
 macro_rules! table {
-    ($($key:ident: $ty:ty = $fallback:expr, $unit:ident, $help:literal $(, $nonzero:ident)?;)*) => {
+    ($($key:ident: $ty:ty = $fallback:ident($text:literal), $unit:ident, $help:literal
+       $(, $nonzero:ident)?;)*) => {
         $(
             #[doc = $help]
-            pub const $key: Key<$ty> = Key {
+            pub const $key: Key<$ty, table!(@mode $fallback)> = Key {
                 setting: Setting {
                     name: stringify!($key),
-                    fallback: $fallback,
+                    fallback: Fallback::$fallback($text),
                     unit: Unit::$unit,
                     help: $help,
                     nonzero: table!(@nonzero $($nonzero)?),
@@ -67,6 +76,8 @@ macro_rules! table {
         /// Every setting, in the order of the README's table and `.env.example`.
         pub const ALL: &[Setting] = &[$($key.setting),*];
     };
+    (@mode Value) => { Always };
+    (@mode Unset) => { Maybe };
     (@nonzero) => { false };
     (@nonzero nonzero) => { true };
 }
