@@ -38,7 +38,7 @@ pub struct Setting {
     pub unit: Unit,
     /// The README's "meaning" column.
     pub help: &'static str,
-    /// Zero is refused (an interval of zero would spin).
+    /// Zero is refused: a backup interval or retry cap of zero is a mistake, not a setting.
     pub nonzero: bool,
 }
 
