@@ -55,16 +55,7 @@ impl App {
         let config = Arc::new(config);
         let store = open_store(&config).await?;
         let bus = Arc::new(EventBus::new(store.clone()));
-        let archive_key = config
-            .security
-            .session_encryption_key
-            .as_ref()
-            .map(|k| crypto::ArchiveKey::parse(k.expose()))
-            .transpose()
-            .map_err(|problem| config::ConfigError::Invalid {
-                name: "SESSION_ENCRYPTION_KEY",
-                problem,
-            })?;
+        let archive_key = config.security.session_encryption_key.clone();
         let metrics = Arc::new(metrics::Metrics::new());
         let manager = Arc::new(SessionManager::new(SessionsDeps {
             config: config.clone(),
