@@ -42,6 +42,12 @@ fn every_event_is_a_webhook_whose_body_is_its_envelope() {
         );
         let data = resolve(&doc, &envelope["properties"]["data"]);
         assert_eq!(data["type"], "object", "{name}'s data");
+        let fields = data["properties"].as_object().map(|p| p.len()).unwrap_or(0);
+        let present = data["required"].as_array().map(|r| r.len()).unwrap_or(0);
+        assert_eq!(
+            present, fields,
+            "{name}: every data field is always written"
+        );
         let required = envelope["required"].as_array().unwrap();
         for field in ["id", "event", "connectionId", "timestamp", "data"] {
             assert!(required.contains(&field.into()), "{name}: {field}");

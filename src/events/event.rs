@@ -10,6 +10,9 @@ use utoipa::ToSchema;
 
 use crate::store::{Profile, StoredEvent};
 
+/// Named schemas, as utoipa collects them.
+pub type Schemas = Vec<(String, RefOr<Schema>)>;
+
 /// One event's entry in the catalogue, for the API document.
 pub struct Kind {
     /// The `event` name on the wire.
@@ -17,11 +20,17 @@ pub struct Kind {
     /// The variant's doc comment.
     pub doc: &'static str,
     /// Adds the payload's schema and those it refers to; returns the payload schema's name.
-    pub payload: fn(&mut Vec<(String, RefOr<Schema>)>) -> String,
+    pub payload: fn(&mut Schemas) -> String,
 }
 
-fn payload_schema<T: ToSchema>(schemas: &mut Vec<(String, RefOr<Schema>)>) -> String {
-    schemas.push((T::name().into_owned(), T::schema()));
+fn payload_schema<T: ToSchema>(schemas: &mut Schemas) -> String {
+    let mut schema = T::schema();
+    // utoipa takes an `Option` field for one that may be left out; a payload writes every
+    // field (`null` when unknown), and generated types should say so.
+    if let RefOr::T(Schema::Object(object)) = &mut schema {
+        object.required = object.properties.keys().cloned().collect();
+    }
+    schemas.push((T::name().into_owned(), schema));
     T::schemas(schemas);
     T::name().into_owned()
 }

@@ -7,7 +7,7 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
-use super::event::{Kind, KINDS};
+use super::event::{Kind, Schemas, KINDS};
 
 /// The name of an event's envelope schema: `message_ack` -> `MessageAckEnvelope`.
 pub fn envelope_name(event: &str) -> String {
@@ -26,7 +26,7 @@ fn capitalised(word: &str) -> String {
 
 /// Every schema the events need: the payloads (with what they refer to) and one envelope per
 /// event name.
-pub fn schemas() -> Vec<(String, RefOr<Schema>)> {
+pub fn schemas() -> Schemas {
     let mut schemas = Vec::new();
     for kind in KINDS {
         let payload = (kind.payload)(&mut schemas);
@@ -92,7 +92,7 @@ impl PartialSchema for EventEnvelope {
 }
 
 impl ToSchema for EventEnvelope {
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+    fn schemas(schemas: &mut Schemas) {
         schemas.extend(self::schemas());
     }
 }

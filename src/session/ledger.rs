@@ -20,7 +20,7 @@ const MAX_BACKLOG: usize = 50_000;
 /// One pending write, applied in the order the session produced them.
 enum Write {
     Event {
-        event: Envelope,
+        event: Box<Envelope>,
         tried: bool,
     },
     Message(Box<MessageRecord>),
@@ -69,7 +69,7 @@ impl Ledger {
     pub async fn emit(&mut self, event: Event) {
         let event = self.bus.envelope(&self.id, event);
         self.push(Write::Event {
-            event,
+            event: Box::new(event),
             tried: false,
         })
         .await;
