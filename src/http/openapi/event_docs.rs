@@ -14,8 +14,8 @@ use crate::events::schema::{self, envelope_name, EventEnvelope};
 /// The SSE route, whose stream items are described here.
 const SSE_PATH: &str = "/wa/events";
 
-const DELIVERY: &str = "Sent to a connection's webhook (and the global one) when the event \
-    happens, one at a time in order per connection. Answer 2xx once you have it; 429 and 5xx \
+const DELIVERY: &str = "Sent to each webhook that takes this event (the connection's own and \
+    the global `WEBHOOK_URL`), one at a time and in order per connection. Answer 2xx once you have it; 429 and 5xx \
     (and network errors) are retried with backoff, honouring `Retry-After`; any other 4xx \
     keeps the delivery as a dead letter.";
 
