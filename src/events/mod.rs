@@ -2,31 +2,20 @@
 //! Webhooks and live streams subscribe to the bus and read the outbox to catch up.
 
 pub mod dispatcher;
+pub mod event;
 pub mod fanout;
+pub mod schema;
 mod signature;
 pub mod stream;
 
 use std::sync::Arc;
 
 use chrono::Utc;
-use serde_json::Value;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+pub use self::event::{Envelope, Event, EVENT_NAMES};
 use crate::store::{Store, StoreError, StoreResult, StoredEvent};
-
-/// Every event name the gateway emits (for filters and validation).
-pub const EVENT_NAMES: &[&str] = &[
-    "qr",
-    "loading",
-    "authenticated",
-    "ready",
-    "message",
-    "message_create",
-    "message_ack",
-    "change_state",
-    "disconnected",
-];
 
 /// A subscriber that falls this far behind is told it lagged and must catch up from the outbox.
 const BUS_CAPACITY: usize = 1024;
@@ -43,20 +32,20 @@ impl EventBus {
     }
 
     /// A new envelope with a time-ordered unique id; nothing is written yet.
-    pub fn envelope(&self, connection_id: &str, event: &str, data: Value) -> StoredEvent {
-        StoredEvent {
+    pub fn envelope(&self, connection_id: &str, event: Event) -> Envelope {
+        Envelope {
             id: Uuid::now_v7().to_string(),
-            event: event.to_owned(),
             connection_id: connection_id.to_owned(),
             timestamp: Utc::now(),
-            data,
+            event,
         }
     }
 
     /// Writes the event to the store, then publishes it. An event the store refused is not
     /// published: a consumer must never see what a restart would forget. Appending an id the
     /// store already has (a retry whose first write did land) counts as written.
-    pub async fn publish(&self, event: Arc<StoredEvent>) -> StoreResult<()> {
+    pub async fn publish(&self, envelope: &Envelope) -> StoreResult<()> {
+        let event = Arc::new(envelope.to_stored());
         match self.store.append_event(&event).await {
             Ok(()) | Err(StoreError::Conflict(_)) => {}
             Err(e) => return Err(e),

@@ -22,6 +22,7 @@ use super::auth::{Auth, Principal};
 use super::query::ApiQuery;
 use super::AppState;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::events::schema::EventEnvelope;
 use crate::events::stream::{self, Filter};
 use crate::events::EVENT_NAMES;
 
@@ -55,11 +56,19 @@ pub struct EventStream;
 
 impl utoipa::PartialSchema for EventStream {
     fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new().schema_type(Type::String).into()
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(STREAM_FORMAT))
+            .into()
     }
 }
 
 impl ToSchema for EventStream {}
+
+/// What the SSE stream holds, for the document.
+const STREAM_FORMAT: &str = "Server-Sent Events: each event's `id` is the envelope's id, \
+    `event` its name and `data` the envelope as JSON (an `EventEnvelope`); a comment line \
+    every 20 s keeps the stream open.";
 
 async fn open(
     state: &AppState,
@@ -130,7 +139,8 @@ pub async fn sse(
 #[utoipa::path(
     get, path = "/wa/ws", tag = "events", params(StreamQuery),
     responses(
-        (status = 101, description = "Switching to the WebSocket protocol; each event is then one JSON text message"),
+        (status = 101, description = "Switching to the WebSocket protocol; each event is then one JSON text message",
+            content_type = "application/json", body = EventEnvelope),
         (status = 400, description = "`INVALID_REQUEST`: not a WebSocket upgrade request, a bad query parameter or an unknown event name", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`: no such `connectionId`", body = ErrorBody),
         (status = 426, description = "`INVALID_REQUEST`: the connection cannot be upgraded", body = ErrorBody),

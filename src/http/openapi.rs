@@ -1,6 +1,8 @@
 //! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]` attributes and served
 //! at `GET /openapi.json`; Swagger UI, bundled into the binary, at `GET /docs`.
 
+mod event_docs;
+
 use std::sync::LazyLock;
 
 use axum::Json;
@@ -14,6 +16,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
+use self::event_docs::EventDocs;
 use super::{connections, events, health, keys, messages, metrics, webhooks};
 use crate::error::ErrorBody;
 
@@ -54,7 +57,7 @@ pub const PUBLIC_PATHS: &[&str] = &["/health", "/openapi.json"];
         openapi_json,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&Security, &OptionalBodies),
+    modifiers(&Security, &OptionalBodies, &EventDocs),
     tags(
         (name = "connections", description = "Link WhatsApp numbers by QR and manage them"),
         (name = "messages", description = "Send messages and follow their delivery"),

@@ -5,7 +5,6 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::json;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
@@ -17,7 +16,8 @@ use super::handle::{Command, Live, Phase, SessionHandle};
 use super::ledger::Ledger;
 use super::profile;
 use crate::config::Config;
-use crate::events::EventBus;
+use crate::events::event::DisconnectedData;
+use crate::events::{Event, EventBus};
 use crate::store::{ConnectionPatch, ConnectionStatus, StatusChange, Store};
 use crate::whatsapp::{Driver, LaunchSpec, PageEvent, Signal, SignalKind};
 
@@ -275,7 +275,10 @@ impl Session {
         self.set_phase(Phase::Ended {
             reason: reason.to_owned(),
         });
-        self.emit("disconnected", json!({ "reason": reason })).await;
+        let data = DisconnectedData {
+            reason: reason.to_owned(),
+        };
+        self.emit(Event::Disconnected(data)).await;
         if drop_profile {
             profile::remove(&self.deps, &self.id).await;
         }
@@ -311,8 +314,8 @@ impl Session {
         self.ledger.patch(patch).await;
     }
 
-    async fn emit(&mut self, event: &str, data: serde_json::Value) {
-        self.ledger.emit(event, data).await;
+    async fn emit(&mut self, event: Event) {
+        self.ledger.emit(event).await;
     }
 }
 

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use crate::events::EventBus;
-use crate::store::{ConnectionPatch, MessageRecord, Store, StoreError, StoreResult, StoredEvent};
+use crate::events::{Envelope, Event, EventBus};
+use crate::store::{ConnectionPatch, MessageRecord, Store, StoreError, StoreResult};
 
 const RETRY_EVERY: Duration = Duration::from_secs(1);
 /// A chat flood during a long outage must not exhaust memory; past this the oldest writes go
@@ -20,7 +20,7 @@ const MAX_BACKLOG: usize = 50_000;
 /// One pending write, applied in the order the session produced them.
 enum Write {
     Event {
-        event: StoredEvent,
+        event: Box<Envelope>,
         tried: bool,
     },
     Message(Box<MessageRecord>),
@@ -66,10 +66,10 @@ impl Ledger {
     }
 
     /// Records and publishes an event, after every write still waiting.
-    pub async fn emit(&mut self, event: &str, data: serde_json::Value) {
-        let event = self.bus.envelope(&self.id, event, data);
+    pub async fn emit(&mut self, event: Event) {
+        let event = self.bus.envelope(&self.id, event);
         self.push(Write::Event {
-            event,
+            event: Box::new(event),
             tried: false,
         })
         .await;
@@ -142,7 +142,7 @@ async fn apply(
                 event.id = Uuid::now_v7().to_string();
             }
             *tried = true;
-            bus.publish(Arc::new(event.clone())).await
+            bus.publish(event).await
         }
         Write::Message(message) => match store.insert_message(message).await {
             Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),

@@ -1,10 +1,11 @@
 //! What the driver reports, and how the session's state follows it.
 
 use chrono::Utc;
-use serde_json::json;
 use tokio::time::{Duration, Instant};
 
 use super::{Flow, Session, BOOT_RELOADS, MAX_RELAUNCHES};
+use crate::events::event::{AuthenticatedData, ChangeStateData, Event, LoadingData};
+use crate::events::event::{MessageData, QrData, ReadyData};
 use crate::qr;
 use crate::session::Phase;
 use crate::session::{payload, tracking};
@@ -74,11 +75,11 @@ impl Session {
             PageEvent::Qr { qr } => self.on_qr(qr).await,
             PageEvent::ChangeState { state } => self.on_state(state).await,
             PageEvent::Loading { percent } => {
-                self.emit("loading", json!({ "percent": percent })).await;
+                self.emit(Event::Loading(LoadingData { percent })).await;
                 Flow::Continue
             }
             PageEvent::Authenticated {} => {
-                self.emit("authenticated", json!({})).await;
+                self.emit(Event::Authenticated(AuthenticatedData {})).await;
                 Flow::Continue
             }
             PageEvent::Ready {
@@ -96,17 +97,17 @@ impl Session {
             }
             PageEvent::Message { message } => {
                 self.deps.metrics.messages_received.inc();
-                self.on_message("message", &message).await;
+                self.on_message(Event::Message, &message).await;
                 Flow::Continue
             }
             PageEvent::MessageCreate { message } => {
-                self.on_message("message_create", &message).await;
+                self.on_message(Event::MessageCreate, &message).await;
                 Flow::Continue
             }
             PageEvent::MessageAck { id, ack, chat_id } => {
                 self.ledger.record_ack(&id, ack).await;
-                self.emit("message_ack", payload::ack(&id, chat_id.as_deref(), ack))
-                    .await;
+                let data = payload::ack(&id, chat_id.as_deref(), ack);
+                self.emit(Event::MessageAck(data)).await;
                 Flow::Continue
             }
             PageEvent::Error { r#where, message } => {
@@ -140,15 +141,17 @@ impl Session {
             return self.end("QR_TIMEOUT", true).await;
         }
         self.deps.metrics.qr_codes_shown.inc();
-        let data_url = qr::data_url(&qr).ok();
         self.set_phase(Phase::AwaitingScan { qr: qr.clone() });
-        self.emit("qr", json!({ "qr": qr, "qrDataUrl": data_url }))
-            .await;
+        let qr_data_url = qr::data_url(&qr).ok();
+        self.emit(Event::Qr(QrData { qr, qr_data_url })).await;
         Flow::Continue
     }
 
     pub(super) async fn on_state(&mut self, state: String) -> Flow {
-        self.emit("change_state", json!({ "state": state })).await;
+        let data = ChangeStateData {
+            state: state.clone(),
+        };
+        self.emit(Event::ChangeState(data)).await;
         let ready_seen = self.phase() == Phase::Ready;
         if self.linked && is_fatal_state(&state) && (ready_seen || state != "UNPAIRED") {
             return self.end(&state, true).await;
@@ -194,16 +197,19 @@ impl Session {
         .await;
         tracing::info!(mode = ?self.mode, "connection ready");
         self.set_phase(Phase::Ready);
-        self.emit("ready", json!({ "number": number, "profile": profile }))
-            .await;
+        self.emit(Event::Ready(ReadyData { number, profile })).await;
         self.pump_sends().await;
     }
 
     /// Tracks the message, then reports it: a client reacting to the event finds it tracked.
-    pub(super) async fn on_message(&mut self, event: &str, message: &WaMessage) {
+    pub(super) async fn on_message(
+        &mut self,
+        event: fn(MessageData) -> Event,
+        message: &WaMessage,
+    ) {
         if let Some(record) = tracking::seen(&self.id, message) {
             self.ledger.record_message(record).await;
         }
-        self.emit(event, payload::message(message)).await;
+        self.emit(event(payload::message(message))).await;
     }
 }
