@@ -1,7 +1,7 @@
 //! One error type for the whole HTTP surface: a stable `code` (which decides the status), a human
 //! message and, when known, how long to wait; always rendered as
-//! `{"success":false,"error":{"code","message"}}`. The conversions from other errors are in
-//! [`convert`].
+//! `{"success":false,"error":{"code","message"}}`. Every conversion from another error is in
+//! `error/convert.rs`.
 
 mod convert;
 
@@ -177,5 +177,28 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_code_decides_the_status_unless_told_otherwise() {
+        let error = ApiError::new(ErrorCode::SessionNotFound, "gone");
+        assert_eq!(error.into_response().status(), StatusCode::NOT_FOUND);
+        let large = ApiError::invalid("too large").with_status(StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            large.into_response().status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+    }
+
+    #[test]
+    fn a_known_wait_travels_as_retry_after() {
+        let response = ApiError::rate_limited("slow down", Some(7)).into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "7");
     }
 }

@@ -78,3 +78,49 @@ impl From<WebSocketUpgradeRejection> for ApiError {
         Self::invalid(rejection.body_text()).with_status(rejection.status())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::response::IntoResponse;
+
+    use super::*;
+
+    fn status_and_code(err: impl Into<ApiError>) -> (StatusCode, ErrorCode) {
+        let err = err.into();
+        (err.status, err.code)
+    }
+
+    #[test]
+    fn send_failures_keep_their_documented_statuses() {
+        let cases = [
+            (SendError::NotReady("x".into()), StatusCode::CONFLICT),
+            (SendError::NotOnWhatsapp, StatusCode::UNPROCESSABLE_ENTITY),
+            (SendError::Refused("x".into()), StatusCode::BAD_GATEWAY),
+            (SendError::Failed("x".into()), StatusCode::BAD_GATEWAY),
+            (SendError::QueueFull, StatusCode::TOO_MANY_REQUESTS),
+        ];
+        for (err, status) in cases {
+            assert_eq!(status_and_code(err.clone()).0, status, "{err:?}");
+        }
+        let full = ApiError::from(SendError::QueueFull).into_response();
+        assert!(
+            full.headers().get("retry-after").is_none(),
+            "no wait is known"
+        );
+    }
+
+    #[test]
+    fn an_idempotency_key_in_use_or_reused_is_a_conflict() {
+        for err in [ManagerError::KeyInProgress, ManagerError::KeyReused] {
+            let expected = (StatusCode::CONFLICT, ErrorCode::Conflict);
+            assert_eq!(status_and_code(err), expected);
+        }
+        let limit = status_and_code(ManagerError::LimitReached(3));
+        assert_eq!(limit, (StatusCode::CONFLICT, ErrorCode::LimitReached));
+        let no_qr = status_and_code(ManagerError::NoQr("timed out".into()));
+        assert_eq!(
+            no_qr,
+            (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::ServerError)
+        );
+    }
+}

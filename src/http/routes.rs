@@ -1,6 +1,6 @@
 //! Every route, declared once, with the least role that may call it. Each handler's
 //! `#[utoipa::path]` gives its method, path and documentation, so the router, the paths of
-//! `/openapi.json` and the role checks all come from [`declared`] and cannot drift apart.
+//! `/openapi.json` and the role checks all come from `declared()` and cannot drift apart.
 
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
