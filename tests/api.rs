@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{eventually, spawn_app, spawn_app_with, Options, LINK_TIMEOUT};
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::{eventually, spawn_app, spawn_app_with, Options, TestApp, LINK_TIMEOUT};
 use reqwest::StatusCode;
 use serde_json::json;
 use wa_sim::InboundMessage;
@@ -463,23 +465,26 @@ async fn the_openapi_document_lists_what_the_router_serves_and_the_docs_page_wor
         "{}",
         doc.body["openapi"]
     );
-    for (method, path) in wa_gateway::http::ROUTES {
-        let documented = doc.body["paths"][path][method.to_lowercase()].is_object();
-        assert_eq!(
-            documented,
-            *path != "/docs",
-            "{method} {path} in the document"
-        );
-        // No route takes TRACE: a path the router serves answers 405, any other 404.
-        let url = app.url(&path.replace("{id}", "x"));
-        let trace = reqwest::Method::TRACE;
-        let r = app.client.request(trace, url).send().await.unwrap();
-        assert_eq!(
-            r.status(),
-            StatusCode::METHOD_NOT_ALLOWED,
-            "{path} is routed"
-        );
+    // Every route is declared once; the document and the router must both show exactly those.
+    let mut declared: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for route in wa_gateway::http::routes::list() {
+        let methods = declared.entry(route.path).or_default();
+        assert!(methods.insert(route.method.to_string()), "declared twice");
     }
+    let paths = doc.body["paths"].as_object().unwrap();
+    let documented: BTreeMap<String, BTreeSet<String>> = paths
+        .iter()
+        .map(|(path, item)| {
+            let methods = item.as_object().unwrap().keys();
+            (path.clone(), methods.map(|m| m.to_uppercase()).collect())
+        })
+        .collect();
+    assert_eq!(documented, declared);
+    for (path, methods) in &declared {
+        assert_eq!(&routed_methods(&app, path).await, methods, "{path}");
+    }
+    let docs_page = routed_methods(&app, "/docs").await;
+    assert_eq!(docs_page, BTreeSet::from(["GET".to_owned()]));
     let page = app.client.get(app.url("/docs/")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
@@ -494,4 +499,23 @@ async fn the_openapi_document_lists_what_the_router_serves_and_the_docs_page_wor
     let script = script.send().await.unwrap().text().await.unwrap();
     assert!(script.contains("/openapi.json"), "{script}");
     app.shutdown().await;
+}
+
+/// The methods the router serves on `path`: no route takes TRACE, so the router answers it with
+/// 405 and an `Allow` header on a path it serves (and 404 on any other).
+async fn routed_methods(app: &TestApp, path: &str) -> BTreeSet<String> {
+    let url = app.url(&path.replace("{id}", "x"));
+    let r = app.client.request(reqwest::Method::TRACE, url).send();
+    let r = r.await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::METHOD_NOT_ALLOWED,
+        "{path} is routed"
+    );
+    let allow = r.headers()["allow"].to_str().unwrap();
+    allow
+        .split(',')
+        .map(|m| m.trim().to_owned())
+        .filter(|m| m != "HEAD")
+        .collect()
 }

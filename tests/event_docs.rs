@@ -4,12 +4,11 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use utoipa::OpenApi;
 use wa_gateway::events::EVENT_NAMES;
-use wa_gateway::http::openapi::ApiDoc;
+use wa_gateway::http::openapi;
 
 fn document() -> Value {
-    serde_json::to_value(ApiDoc::openapi()).expect("the document is JSON")
+    serde_json::to_value(openapi::document()).expect("the document is JSON")
 }
 
 /// The component a `{"$ref": "#/components/schemas/Name"}` points at.

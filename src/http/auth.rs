@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{Extensions, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 use super::limits::RateLimiter;
 use super::AppState;
 use crate::config::SecuritySettings;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::store::{Connection, Role, DEFAULT_TENANT};
 
 /// The caller, as every protected handler sees it.
@@ -42,9 +42,7 @@ impl Principal {
         if self.role >= needed {
             Ok(())
         } else {
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                ErrorCode::Forbidden,
+            Err(ApiError::forbidden(
                 format!("This key's role ({:?}) may not do this", self.role).to_lowercase(),
             ))
         }
@@ -68,12 +66,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Principal>()
-            .cloned()
-            .map(Auth)
-            .ok_or_else(|| ApiError::internal("a protected route has no authentication layer"))
+        principal(&parts.extensions).map(Auth)
+    }
+}
+
+fn principal(extensions: &Extensions) -> Result<Principal, ApiError> {
+    extensions
+        .get::<Principal>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("a protected route has no authentication layer"))
+}
+
+/// In front of each protected route, inside [`authenticate`]: `FORBIDDEN` unless the caller's
+/// role includes the least one the route declares.
+pub async fn authorize(State(least): State<Role>, request: Request, next: Next) -> Response {
+    match principal(request.extensions()).and_then(|caller| caller.require(least)) {
+        Ok(()) => next.run(request).await,
+        Err(e) => e.into_response(),
     }
 }
 
@@ -139,47 +148,39 @@ async fn identify(
     state: &AppState,
     peer: IpAddr,
     headers: &HeaderMap,
-) -> Result<Principal, Rejection> {
+) -> Result<Principal, ApiError> {
     let security = &state.security;
     let client = security.client_ip(peer, headers);
     let allow = &security.settings.ip_allowlist;
     if !allow.is_empty() && !allow.iter().any(|n| n.contains(&client)) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            "This address may not use the API",
-        )
-        .into());
+        return Err(ApiError::forbidden("This address may not use the API"));
     }
     let Some(admin_hash) = &security.admin_key_hash else {
         return Ok(Principal::admin());
     };
     let key = presented_key(headers).ok_or_else(|| {
-        unauthorized("An API key is required: X-Api-Key or Authorization: Bearer")
+        ApiError::unauthorized("An API key is required: X-Api-Key or Authorization: Bearer")
     })?;
     let hash = digest(key);
     let principal = if bool::from(hash.ct_eq(admin_hash)) {
         Principal::admin()
     } else {
-        let stored = state
-            .store
-            .find_api_key(&hex::encode(hash))
-            .await
-            .map_err(ApiError::from)?;
+        let stored = state.store.find_api_key(&hex::encode(hash)).await?;
         match stored {
             Some(k) if k.revoked_at.is_none() => Principal {
                 key_id: Some(k.id),
                 tenant: k.tenant,
                 role: k.role,
             },
-            _ => return Err(unauthorized("The API key is not valid").into()),
+            _ => return Err(ApiError::unauthorized("The API key is not valid")),
         }
     };
     let bucket = principal.key_id.as_deref().unwrap_or("admin");
-    security
-        .limiter
-        .check(bucket)
-        .map_err(|wait| Rejection::RateLimited(wait.as_secs().max(1)))?;
+    security.limiter.check(bucket).map_err(|wait| {
+        let secs = wait.as_secs().max(1);
+        let message = format!("Too many requests for this key; retry in {secs} s");
+        ApiError::rate_limited(message, Some(secs))
+    })?;
     Ok(principal)
 }
 
@@ -193,41 +194,6 @@ fn presented_key(headers: &HeaderMap) -> Option<&str> {
         .or_else(|| header("authorization").and_then(|v| v.strip_prefix("Bearer ")))
         .map(str::trim)
         .filter(|k| !k.is_empty())
-}
-
-fn unauthorized(message: &str) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
-}
-
-enum Rejection {
-    Api(ApiError),
-    RateLimited(u64),
-}
-
-impl From<ApiError> for Rejection {
-    fn from(e: ApiError) -> Self {
-        Self::Api(e)
-    }
-}
-
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
-        match self {
-            Self::Api(e) => e.into_response(),
-            Self::RateLimited(secs) => {
-                let error = ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    ErrorCode::RateLimited,
-                    format!("Too many requests for this key; retry in {secs} s"),
-                );
-                let mut response = error.into_response();
-                response
-                    .headers_mut()
-                    .insert("retry-after", HeaderValue::from(secs));
-                response
-            }
-        }
-    }
 }
 
 /// Shared handle used by `AppState`.

@@ -17,7 +17,7 @@ use super::webhooks::WebhookBody;
 use super::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::qr;
-use crate::store::{Connection, ConnectionStatus, Profile, Role};
+use crate::store::{Connection, ConnectionStatus, Profile};
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -52,7 +52,6 @@ pub async fn add_number(
     Auth(caller): Auth,
     body: Bytes,
 ) -> Result<(StatusCode, Json<AddNumberResponse>), ApiError> {
-    caller.require(Role::Operator)?;
     let options = parse_optional_body(&body)?;
     let webhook = options.webhook.map(WebhookBody::validate).transpose()?;
     let (record, qr) = state.manager.create(&caller.tenant, webhook).await?;
@@ -280,9 +279,8 @@ pub async fn disconnect(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<DisconnectResponse>, ApiError> {
-    caller.require(Role::Operator)?;
-    state.owned(&caller, &id).await?;
-    state.manager.disconnect(&id).await?;
+    let record = state.owned(&caller, &id).await?;
+    state.manager.disconnect(&record).await?;
     let message = format!("Connection {id} disconnected and archived.");
     Ok(Json(DisconnectResponse { message }))
 }

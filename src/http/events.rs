@@ -21,7 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::{Auth, Principal};
 use super::query::ApiQuery;
 use super::AppState;
-use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ErrorBody};
 use crate::events::schema::EventEnvelope;
 use crate::events::stream::{self, Filter};
 use crate::events::EVENT_NAMES;
@@ -152,8 +152,7 @@ pub async fn ws(
     ApiQuery(q): ApiQuery<StreamQuery>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    let upgrade =
-        upgrade.map_err(|r| ApiError::new(r.status(), ErrorCode::InvalidRequest, r.body_text()))?;
+    let upgrade = upgrade?;
     let rx = open(&state, &caller, q, None).await?;
     Ok(upgrade.on_upgrade(move |socket| forward(socket, rx)))
 }

@@ -8,7 +8,6 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Auth;
@@ -18,9 +17,8 @@ use super::webhooks::page_size;
 use super::AppState;
 use crate::domain::ChatId;
 use crate::error::{ApiError, ErrorBody};
-use crate::store::{
-    AckStep, IdempotencyClaim, MessageDirection, MessageFilter, MessageRecord, MessageStatus, Role,
-};
+use crate::session::{Outgoing, Receipt, Sent};
+use crate::store::{AckStep, MessageDirection, MessageFilter, MessageRecord, MessageStatus};
 
 /// WhatsApp refuses longer texts.
 pub const MAX_MESSAGE_CHARS: usize = 65_536;
@@ -45,7 +43,8 @@ pub struct SendRequest {
     message: String,
 }
 
-#[derive(Serialize, ToSchema)]
+// Also what a retry with the same `Idempotency-Key` gets again: the store keeps it as JSON.
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SendResponse {
     success: bool,
@@ -90,64 +89,33 @@ pub async fn send(
     headers: HeaderMap,
     ApiJson(req): ApiJson<SendRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require(Role::Sender)?;
     let to = ChatId::parse(&req.to).map_err(ApiError::invalid)?;
     validate_message(&req.message)?;
-    state.owned(&caller, &id).await?;
-    let Some(key) = idempotency_key(&headers)? else {
-        return Ok(Json(send_once(&state, &id, to, req.message).await?).into_response());
+    let connection = state.owned(&caller, &id).await?;
+    let out = Outgoing {
+        connection: &connection,
+        to,
+        text: req.message,
+        idempotency_key: idempotency_key(&headers)?,
     };
-    let fingerprint = hex::encode(Sha256::digest(format!("{to}\n{}", req.message)));
-    match state
-        .store
-        .claim_idempotency(&id, key, &fingerprint)
-        .await?
-    {
-        IdempotencyClaim::Claimed => {}
-        IdempotencyClaim::Completed(first) => {
-            let mut response = Json(first).into_response();
-            response
-                .headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
-            return Ok(response);
-        }
-        IdempotencyClaim::InProgress => {
-            return Err(ApiError::conflict(
-                "A request with this Idempotency-Key is still in progress",
-            ))
-        }
-        IdempotencyClaim::Mismatch => {
-            return Err(ApiError::conflict(
-                "This Idempotency-Key was used with a different request",
-            ))
-        }
+    let receipt: Receipt<SendResponse> = state.manager.send(out).await?;
+    let mut response = Json(receipt.response).into_response();
+    if receipt.replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
-    match send_once(&state, &id, to, req.message).await {
-        Ok(sent) => {
-            let body = serde_json::to_value(&sent).expect("responses serialize");
-            state.store.complete_idempotency(&id, key, &body).await?;
-            Ok(Json(body).into_response())
-        }
-        Err(e) => {
-            // Nothing was sent: a retry with the same key may try again.
-            state.store.release_idempotency(&id, key).await?;
-            Err(e)
-        }
-    }
+    Ok(response)
 }
 
-async fn send_once(
-    state: &AppState,
-    id: &str,
-    to: ChatId,
-    message: String,
-) -> Result<SendResponse, ApiError> {
-    let sent = state.manager.send(id, to, message).await?;
-    Ok(SendResponse {
-        success: true,
-        message_id: sent.message_id,
-        timestamp: DateTime::from_timestamp(sent.timestamp, 0).unwrap_or_else(Utc::now),
-    })
+impl From<Sent> for SendResponse {
+    fn from(sent: Sent) -> Self {
+        Self {
+            success: true,
+            message_id: sent.message_id,
+            timestamp: DateTime::from_timestamp(sent.timestamp, 0).unwrap_or_else(Utc::now),
+        }
+    }
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {

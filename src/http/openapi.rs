@@ -1,5 +1,6 @@
-//! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]` attributes and served
-//! at `GET /openapi.json`; Swagger UI, bundled into the binary, at `GET /docs`.
+//! The OpenAPI 3.1 document, generated from the routes declared in [`super::routes`] (each
+//! handler's `#[utoipa::path]`) and served at `GET /openapi.json`; Swagger UI, bundled into the
+//! binary, at `GET /docs`.
 
 mod event_docs;
 
@@ -17,11 +18,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use self::event_docs::EventDocs;
-use super::{connections, events, health, keys, messages, metrics, webhooks};
+use super::routes;
 use crate::error::ErrorBody;
-
-/// Routes anyone may call, without an API key.
-pub const PUBLIC_PATHS: &[&str] = &["/health", "/openapi.json"];
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,33 +29,8 @@ pub const PUBLIC_PATHS: &[&str] = &["/health", "/openapi.json"];
             `{\"success\":false,\"error\":{\"code\",\"message\"}}`; see the README for the \
             events' envelopes.",
     ),
-    paths(
-        connections::add_number,
-        connections::list,
-        connections::get,
-        connections::qr_code,
-        connections::disconnect,
-        metrics::connection_stats,
-        metrics::metrics,
-        webhooks::get_webhook,
-        webhooks::put_webhook,
-        webhooks::delete_webhook,
-        messages::list_messages,
-        messages::send,
-        messages::get_message,
-        webhooks::list_deliveries,
-        webhooks::retry_delivery,
-        events::sse,
-        events::ws,
-        keys::create,
-        keys::list,
-        keys::revoke,
-        health::health,
-        health::ready,
-        openapi_json,
-    ),
     components(schemas(ErrorBody)),
-    modifiers(&Security, &OptionalBodies, &EventDocs),
+    modifiers(&Security),
     tags(
         (name = "connections", description = "Link WhatsApp numbers by QR and manage them"),
         (name = "messages", description = "Send messages and follow their delivery"),
@@ -69,7 +42,17 @@ pub const PUBLIC_PATHS: &[&str] = &["/health", "/openapi.json"];
 )]
 pub struct ApiDoc;
 
-static DOCUMENT: LazyLock<Document> = LazyLock::new(ApiDoc::openapi);
+static DOCUMENT: LazyLock<Document> = LazyLock::new(document);
+
+/// The whole document: this file's frame (info, tags, security schemes, shared responses)
+/// around the declared routes, then the events (they annotate the stream routes, so they come
+/// last).
+pub fn document() -> Document {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(routes::api(std::convert::identity).into_openapi());
+    EventDocs.modify(&mut doc);
+    doc
+}
 
 /// This document.
 #[utoipa::path(
@@ -87,8 +70,8 @@ pub fn docs<S: Clone + Send + Sync + 'static>() -> axum::Router<S> {
         .into()
 }
 
-/// Declares the API-key schemes, requires one of them everywhere but on [`PUBLIC_PATHS`], and
-/// adds the responses every protected route can give (401, 403, 429) and every route can (500).
+/// Declares the API-key schemes, requires one of them by default, and the responses every
+/// protected route can give (401, 403, 429) and every route can (500); see [`describe_operation`].
 struct Security;
 
 impl Modify for Security {
@@ -114,34 +97,27 @@ impl Modify for Security {
             SecurityRequirement::new("apiKey", none),
             SecurityRequirement::new("bearer", none),
         ]);
-        for (path, item) in doc.paths.paths.iter_mut() {
-            let public = PUBLIC_PATHS.contains(&path.as_str());
-            for op in operations(item) {
-                add_shared_responses(op, public);
-            }
-        }
     }
+}
+
+/// What every operation says besides its own `#[utoipa::path]`: whether it needs a key (a public
+/// one needs none), the shared responses, and its optional body as what it is when sent.
+pub(super) fn describe_operation(op: &mut Operation, public: bool) {
+    add_shared_responses(op, public);
+    optional_body(op);
 }
 
 /// utoipa writes an optional body (`Option<T>`) as `oneOf: [null, T]`, which would allow a JSON
 /// `null`. An optional body may be absent (`required` stays unset) but, when sent, is a `T`.
-struct OptionalBodies;
-
-impl Modify for OptionalBodies {
-    fn modify(&self, doc: &mut Document) {
-        for item in doc.paths.paths.values_mut() {
-            for op in operations(item) {
-                let Some(body) = op.request_body.as_mut() else {
-                    continue;
-                };
-                for content in body.content.values_mut() {
-                    if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema {
-                        let mut rest = one_of.items.iter().filter(|s| !is_null(s));
-                        if let (Some(only), None) = (rest.next(), rest.next()) {
-                            content.schema = Some(only.clone());
-                        }
-                    }
-                }
+fn optional_body(op: &mut Operation) {
+    let Some(body) = op.request_body.as_mut() else {
+        return;
+    };
+    for content in body.content.values_mut() {
+        if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema {
+            let mut rest = one_of.items.iter().filter(|s| !is_null(s));
+            if let (Some(only), None) = (rest.next(), rest.next()) {
+                content.schema = Some(only.clone());
             }
         }
     }
@@ -149,18 +125,6 @@ impl Modify for OptionalBodies {
 
 fn is_null(schema: &RefOr<Schema>) -> bool {
     matches!(schema, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null))
-}
-
-fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
-    [
-        &mut item.get,
-        &mut item.put,
-        &mut item.post,
-        &mut item.delete,
-        &mut item.patch,
-    ]
-    .into_iter()
-    .filter_map(Option::as_mut)
 }
 
 fn add_shared_responses(op: &mut Operation, public: bool) {
@@ -226,33 +190,55 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::http::ROUTES;
+    use crate::http::routes::{self, Access};
 
     fn document() -> serde_json::Value {
         let text = serde_json::to_string(&*DOCUMENT).unwrap();
         serde_json::from_str(&text).expect("the document is JSON")
     }
 
+    fn operations(doc: &serde_json::Value) -> Vec<(String, String, &serde_json::Value)> {
+        let mut ops = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                ops.push((method.to_uppercase(), path.clone(), op));
+            }
+        }
+        ops
+    }
+
     #[test]
-    fn the_document_is_openapi_3_1_and_lists_every_route_of_the_router() {
+    fn the_document_is_openapi_3_1_and_lists_every_declared_route_once() {
         let doc = document();
         assert!(
             doc["openapi"].as_str().unwrap().starts_with("3.1."),
             "{}",
             doc["openapi"]
         );
-        let mut documented = BTreeSet::new();
-        for (path, item) in doc["paths"].as_object().unwrap() {
-            for method in item.as_object().unwrap().keys() {
-                documented.insert((method.to_uppercase(), path.clone()));
-            }
-        }
-        let routed: BTreeSet<_> = ROUTES
-            .iter()
-            .filter(|(_, path)| *path != "/docs")
-            .map(|(m, p)| (m.to_string(), p.to_string()))
+        let documented: BTreeSet<_> = operations(&doc)
+            .into_iter()
+            .map(|(m, p, _)| (m, p))
             .collect();
+        let declared = routes::list();
+        let routed: BTreeSet<_> = declared
+            .iter()
+            .map(|r| (r.method.to_string(), r.path.clone()))
+            .collect();
+        assert_eq!(routed.len(), declared.len(), "a route is declared twice");
         assert_eq!(documented, routed);
+    }
+
+    #[test]
+    fn each_operation_states_the_role_its_route_declares() {
+        let doc = document();
+        for route in routes::list() {
+            let op = &doc["paths"][&route.path][route.method.as_str().to_lowercase()];
+            let role = match route.access {
+                Access::Public => serde_json::Value::Null,
+                Access::Least(role) => serde_json::to_value(role).unwrap(),
+            };
+            assert_eq!(op["x-required-role"], role, "{route:?}");
+        }
     }
 
     #[test]
@@ -261,18 +247,22 @@ mod tests {
         let schemes = &doc["components"]["securitySchemes"];
         assert_eq!(schemes["apiKey"]["name"], "X-Api-Key");
         assert_eq!(schemes["bearer"]["scheme"], "bearer");
-        for (path, item) in doc["paths"].as_object().unwrap() {
-            for (method, op) in item.as_object().unwrap() {
-                let public = PUBLIC_PATHS.contains(&path.as_str());
-                assert_eq!(
-                    op["security"] == serde_json::json!([]),
-                    public,
-                    "{method} {path}"
-                );
-                for status in ["401", "403", "429"] {
-                    let listed = op["responses"].get(status).is_some();
-                    assert_eq!(listed, !public, "{method} {path} {status}");
-                }
+        let public: Vec<(String, String)> = routes::list()
+            .into_iter()
+            .filter(|r| r.access == Access::Public)
+            .map(|r| (r.method.to_string(), r.path))
+            .collect();
+        assert_eq!(public.len(), 2, "/health and /openapi.json: {public:?}");
+        for (method, path, op) in operations(&doc) {
+            let public = public.contains(&(method.clone(), path.clone()));
+            assert_eq!(
+                op["security"] == serde_json::json!([]),
+                public,
+                "{method} {path}"
+            );
+            for status in ["401", "403", "429"] {
+                let listed = op["responses"].get(status).is_some();
+                assert_eq!(listed, !public, "{method} {path} {status}");
             }
         }
     }

@@ -19,6 +19,6 @@ where
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(v)| Self(v))
-            .map_err(|r| ApiError::invalid(r.body_text()))
+            .map_err(ApiError::from)
     }
 }

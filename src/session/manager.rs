@@ -9,9 +9,8 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::actor::{Deps, Mode, Session};
-use super::handle::{Phase, SendError, Sent, SessionHandle};
+use super::handle::{Phase, SendError, SessionHandle};
 use super::profile;
-use crate::domain::ChatId;
 use crate::store::{
     Connection, ConnectionPatch, ConnectionStatus, StatusChange, StoreError, WebhookConfig,
 };
@@ -27,6 +26,10 @@ pub enum ManagerError {
     LimitReached(usize),
     #[error("WhatsApp Web did not show a QR code: {0}")]
     NoQr(String),
+    #[error("A request with this Idempotency-Key is still in progress")]
+    KeyInProgress,
+    #[error("This Idempotency-Key was used with a different request")]
+    KeyReused,
     #[error(transparent)]
     Send(#[from] SendError),
     #[error(transparent)]
@@ -38,9 +41,31 @@ struct Entry {
     task: JoinHandle<()>,
 }
 
+/// Why a linked connection could not be brought back.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum Unrevivable {
+    /// No saved login is left: the connection has ended as `SESSION_EXPIRED`.
+    #[error("the connection is disconnected (SESSION_EXPIRED)")]
+    Expired,
+    /// The saved login is sealed with another key; it is kept for a restart with the right one.
+    #[error("the connection's saved login cannot be opened")]
+    Sealed,
+}
+
+impl Unrevivable {
+    fn restore_result(&self) -> &'static str {
+        match self {
+            Self::Expired => "expired",
+            Self::Sealed => "failed",
+        }
+    }
+}
+
 pub struct SessionManager {
-    deps: Deps,
+    pub(super) deps: Deps,
     sessions: Mutex<HashMap<String, Entry>>,
+    /// One revival at a time: two would unpack into the same profile folder.
+    reviving: Mutex<()>,
 }
 
 impl SessionManager {
@@ -48,6 +73,7 @@ impl SessionManager {
         Self {
             deps,
             sessions: Mutex::new(HashMap::new()),
+            reviving: Mutex::new(()),
         }
     }
 
@@ -144,53 +170,6 @@ impl SessionManager {
             .collect()
     }
 
-    /// Sends through the connection, reviving its session first if it is linked but not running.
-    pub async fn send(&self, id: &str, to: ChatId, body: String) -> Result<Sent, ManagerError> {
-        let started = std::time::Instant::now();
-        let result = self.send_inner(id, to, body).await;
-        let failure = match &result {
-            Ok(_) | Err(ManagerError::NotFound(_)) => None,
-            Err(ManagerError::Send(e)) => Some(e.metric_reason()),
-            Err(_) => Some("error"),
-        };
-        if !matches!(result, Err(ManagerError::NotFound(_))) {
-            self.deps.metrics.observe_send(started.elapsed(), failure);
-        }
-        result
-    }
-
-    async fn send_inner(&self, id: &str, to: ChatId, body: String) -> Result<Sent, ManagerError> {
-        let record = self.get(id).await?;
-        if record.archived {
-            return Err(ManagerError::NotFound(id.to_owned()));
-        }
-        let handle = self.running_or_revived(&record).await;
-        match handle {
-            Some(h) => Ok(h.send(to, body).await?),
-            None => Err(SendError::NotReady(not_ready_reason(&record)).into()),
-        }
-    }
-
-    async fn running_or_revived(&self, record: &Connection) -> Option<SessionHandle> {
-        let mut sessions = self.sessions.lock().await;
-        let id = &record.connection_id;
-        if let Some(entry) = sessions.get(id) {
-            if !entry.handle.is_ended() {
-                return Some(entry.handle.clone());
-            }
-        }
-        if record.status != ConnectionStatus::Connected {
-            return None;
-        }
-        tracing::info!(connection_id = %id, "reviving a linked connection for a send");
-        if !profile::dir(&self.deps, id).exists() {
-            if let Err(e) = profile::unpack(&self.deps, id).await {
-                tracing::warn!(connection_id = %id, error = %e, "could not unpack the login archive");
-            }
-        }
-        Some(self.spawn_locked(&mut sessions, id, Mode::Restore))
-    }
-
     /// Boot, before the API serves anything (so no new connection can be mistaken for an old
     /// one): `pending` connections lost their browser and end as `INTERRUPTED`; the ids of the
     /// `connected` ones are returned for [`Self::restore`].
@@ -232,17 +211,12 @@ impl SessionManager {
         futures::future::join_all(restores).await;
     }
 
-    /// Unpacks the archive (or keeps a profile folder that survived) and starts the session;
-    /// returns once it is ready or has ended, so the next restore gets the CPU.
+    /// Starts the session from its saved login (see [`Self::revive`]); returns once it is ready
+    /// or has ended, so the next restore gets the CPU.
     async fn restore_one(&self, id: &str) {
-        // A send may have revived it already: one browser per profile, never two.
-        let running = self.running(id).await;
-        let handle = match running {
-            Some(handle) => handle,
-            None => match self.unpack_and_spawn(id).await {
-                Some(handle) => handle,
-                None => return,
-            },
+        let handle = match self.revive(id).await {
+            Ok(handle) => handle,
+            Err(why) => return self.deps.metrics.restored(why.restore_result()),
         };
         let phase = handle
             .wait_for(RESTORE_WAIT, |p| {
@@ -257,20 +231,35 @@ impl SessionManager {
         });
     }
 
-    async fn running(&self, id: &str) -> Option<SessionHandle> {
+    /// The connection's session if it runs.
+    pub(super) async fn running(&self, id: &str) -> Option<SessionHandle> {
         let sessions = self.sessions.lock().await;
         let entry = sessions.get(id).filter(|e| !e.handle.is_ended())?;
         Some(entry.handle.clone())
     }
 
-    async fn unpack_and_spawn(&self, id: &str) -> Option<SessionHandle> {
+    /// The one way a linked connection comes back, at boot or for a send: its running session
+    /// if there is one (one browser per profile, never two), else a new one started from the
+    /// saved login.
+    pub(super) async fn revive(&self, id: &str) -> Result<SessionHandle, Unrevivable> {
+        let _one_at_a_time = self.reviving.lock().await;
+        if let Some(handle) = self.running(id).await {
+            return Ok(handle);
+        }
+        self.unpack(id).await?;
+        let mut sessions = self.sessions.lock().await;
+        Ok(self.spawn_locked(&mut sessions, id, Mode::Restore))
+    }
+
+    /// Puts the saved login into the profile folder (a folder that survived serves when the
+    /// store holds no archive). Without either the login is gone and the connection ends.
+    async fn unpack(&self, id: &str) -> Result<(), Unrevivable> {
         let has_profile = match profile::unpack(&self.deps, id).await {
             Ok(found) => found || profile::dir(&self.deps, id).exists(),
             Err(e @ profile::ProfileError::Sealed(_)) => {
                 // The login may be fine and the key wrong: leave it for a restart with the key.
-                tracing::error!(connection_id = %id, error = %e, "login archive cannot be opened; not restored");
-                self.deps.metrics.restored("failed");
-                return None;
+                tracing::error!(connection_id = %id, error = %e, "login archive cannot be opened; not revived");
+                return Err(Unrevivable::Sealed);
             }
             Err(e) => {
                 tracing::warn!(connection_id = %id, error = %e, "login archive unusable");
@@ -278,15 +267,10 @@ impl SessionManager {
             }
         };
         if !has_profile {
-            self.deps.metrics.restored("expired");
             self.mark_ended(id, "SESSION_EXPIRED").await;
-            return None;
+            return Err(Unrevivable::Expired);
         }
-        let mut sessions = self.sessions.lock().await;
-        if let Some(e) = sessions.get(id).filter(|e| !e.handle.is_ended()) {
-            return Some(e.handle.clone());
-        }
-        Some(self.spawn_locked(&mut sessions, id, Mode::Restore))
+        Ok(())
     }
 
     async fn mark_ended(&self, id: &str, reason: &str) {
@@ -304,9 +288,9 @@ impl SessionManager {
         profile::remove(&self.deps, id).await;
     }
 
-    /// Logs out, closes the browser and archives the record. Idempotent.
-    pub async fn disconnect(&self, id: &str) -> Result<(), ManagerError> {
-        let record = self.get(id).await?;
+    /// Logs out, closes the browser and archives the record (as the caller read it). Idempotent.
+    pub async fn disconnect(&self, record: &Connection) -> Result<(), ManagerError> {
+        let id = record.connection_id.as_str();
         let entry = self.sessions.lock().await.remove(id);
         if let Some(entry) = entry {
             entry.handle.disconnect().await;
@@ -342,16 +326,6 @@ impl SessionManager {
             let _ = e.task.await;
         });
         futures::future::join_all(closing).await;
-    }
-}
-
-fn not_ready_reason(record: &Connection) -> String {
-    match (&record.status, &record.reason) {
-        (ConnectionStatus::Disconnected, Some(reason)) => {
-            format!("the connection is disconnected ({reason})")
-        }
-        (ConnectionStatus::Disconnected, None) => "the connection is disconnected".into(),
-        _ => "WhatsApp is not linked yet: scan the QR code first".into(),
     }
 }
 

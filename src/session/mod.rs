@@ -7,8 +7,10 @@ mod ledger;
 mod manager;
 mod payload;
 mod profile;
+mod send;
 mod tracking;
 
 pub use actor::Deps as SessionsDeps;
 pub use handle::{Phase, SendError, Sent};
 pub use manager::{ManagerError, SessionManager};
+pub use send::{Outgoing, Receipt};
