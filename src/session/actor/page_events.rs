@@ -2,11 +2,11 @@
 
 use chrono::Utc;
 use serde_json::json;
-use tokio::time::{Duration, Instant};
+use tokio::time::Instant;
 
-use super::{Flow, Session, BOOT_RELOADS, MAX_RELAUNCHES};
+use super::state::{Link, State, Tries};
+use super::{Flow, Session, BOOT_RELOADS};
 use crate::qr;
-use crate::session::Phase;
 use crate::session::{payload, tracking};
 use crate::store::{ConnectionPatch, ConnectionStatus, Profile, StatusChange};
 use crate::whatsapp::{is_fatal_state, PageEvent, Signal, SignalKind, WaMessage};
@@ -20,39 +20,22 @@ impl Session {
             SignalKind::Page(event) => self.on_page_event(*event).await,
             SignalKind::Crashed => {
                 tracing::warn!("renderer crashed; reloading the page");
-                if let Some(driver) = &self.driver {
-                    if let Err(e) = driver.reload().await {
-                        tracing::warn!(error = %e, "reload after crash failed");
-                    }
-                }
+                self.reload("reload after crash failed").await;
                 Flow::Continue
             }
             SignalKind::BrowserGone => {
                 tracing::warn!("browser process is gone");
-                self.close_browser().await;
-                self.after_browser_loss().await;
-                Flow::Continue
+                self.lose_browser().await
             }
         }
     }
 
-    /// Relaunches with backoff (a pending connection then shows a new QR code). A linked one whose
-    /// browser keeps dying waits for the next send to try again; a pending one ends.
-    pub(super) async fn after_browser_loss(&mut self) {
-        if self.relaunches >= MAX_RELAUNCHES {
-            if !self.linked {
-                self.end("BROWSER_FAILED", true).await;
-                return;
+    async fn reload(&self, failed: &str) {
+        if let Some(browser) = self.state.browser() {
+            if let Err(e) = browser.reload().await {
+                tracing::warn!(error = %e, "{failed}");
             }
-            tracing::error!("browser keeps dying; waiting for the next send to try again");
-            self.set_phase(Phase::Dormant);
-            self.fail_waiting("the browser could not be restarted");
-            return;
         }
-        let backoff = Duration::from_millis(500 * 2u64.pow(self.relaunches));
-        self.relaunches += 1;
-        self.relaunch_at = Some(Instant::now() + backoff);
-        self.set_phase(Phase::Restarting);
     }
 
     pub(super) async fn on_page_event(&mut self, event: PageEvent) -> Flow {
@@ -86,10 +69,7 @@ impl Session {
                 pushname,
                 platform,
                 ..
-            } => {
-                self.on_ready(number, pushname, platform).await;
-                Flow::Continue
-            }
+            } => self.on_ready(number, pushname, platform).await,
             PageEvent::Logout { source } => {
                 tracing::info!(source, "WhatsApp logged this device out");
                 self.end("LOGGED_OUT", true).await
@@ -116,32 +96,50 @@ impl Session {
         }
     }
 
+    /// Reloads a page whose WhatsApp Web did not boot, a few times since it was last ready.
     pub(super) async fn on_boot_timeout(&mut self) -> Flow {
-        self.boot_reloads += 1;
-        if self.boot_reloads > BOOT_RELOADS {
+        if self.state.browser().is_none() {
+            return Flow::Continue;
+        }
+        let tries = self.state.tries();
+        if tries.boot_reloads >= BOOT_RELOADS {
             return self.end("WA_WEB_UNAVAILABLE", true).await;
         }
         tracing::warn!("WhatsApp Web did not finish loading; reloading");
-        if let Some(driver) = &self.driver {
-            if let Err(e) = driver.reload().await {
-                tracing::warn!(error = %e, "reload failed");
-            }
-        }
+        self.reload("reload failed").await;
+        let tries = Tries {
+            boot_reloads: tries.boot_reloads + 1,
+            ..tries
+        };
+        let state = self.take_state().reloading(tries);
+        self.set(state);
         Flow::Continue
     }
 
     pub(super) async fn on_qr(&mut self, qr: String) -> Flow {
-        if self.linked {
+        let qr_shown = match self.state.link() {
+            Some(Link::Pending { qr_shown }) => qr_shown + 1,
             // A linked profile asked for a new scan: WhatsApp no longer knows this device.
-            return self.end("SESSION_EXPIRED", true).await;
+            Some(_) => return self.end("SESSION_EXPIRED", true).await,
+            None => return Flow::Continue,
+        };
+        if self.state.browser().is_none() {
+            return Flow::Continue;
         }
-        self.qr_count += 1;
-        if self.qr_count > self.deps.config.qr_max_retries {
+        if qr_shown > self.deps.config.qr_max_retries {
             return self.end("QR_TIMEOUT", true).await;
         }
         self.deps.metrics.qr_codes_shown.inc();
         let data_url = qr::data_url(&qr).ok();
-        self.set_phase(Phase::AwaitingScan { qr: qr.clone() });
+        if let Ok((browser, _, tries)) = self.take_state().detach() {
+            let qr = qr.clone();
+            self.set(State::AwaitingScan {
+                browser,
+                qr,
+                qr_shown,
+                tries,
+            });
+        }
         self.emit("qr", json!({ "qr": qr, "qrDataUrl": data_url }))
             .await;
         Flow::Continue
@@ -149,17 +147,35 @@ impl Session {
 
     pub(super) async fn on_state(&mut self, state: String) -> Flow {
         self.emit("change_state", json!({ "state": state })).await;
-        let ready_seen = self.phase() == Phase::Ready;
-        if self.linked && is_fatal_state(&state) && (ready_seen || state != "UNPAIRED") {
+        let linked = self.state.is_linked();
+        let ready_seen = matches!(self.state, State::Ready { .. });
+        if linked && is_fatal_state(&state) && (ready_seen || state != "UNPAIRED") {
             return self.end(&state, true).await;
         }
-        if self.linked && state.starts_with("UNPAIRED") {
+        if linked && state.starts_with("UNPAIRED") {
             return self.end("SESSION_EXPIRED", true).await;
         }
-        if matches!(state.as_str(), "PAIRING" | "CONNECTED") && self.phase() != Phase::Ready {
-            self.set_phase(Phase::Syncing);
+        if matches!(state.as_str(), "PAIRING" | "CONNECTED") {
+            self.to_syncing();
         }
         Flow::Continue
+    }
+
+    /// A new connection's page is past its QR code.
+    fn to_syncing(&mut self) {
+        if !matches!(
+            self.state,
+            State::Loading { .. } | State::AwaitingScan { .. }
+        ) {
+            return;
+        }
+        if let Ok((browser, link, tries)) = self.take_state().detach() {
+            self.set(State::Syncing {
+                browser,
+                link,
+                tries,
+            });
+        }
     }
 
     pub(super) async fn on_ready(
@@ -167,16 +183,18 @@ impl Session {
         number: Option<String>,
         pushname: Option<String>,
         platform: Option<String>,
-    ) {
-        if !self.linked {
+    ) -> Flow {
+        let (browser, link) = match self.take_state().detach() {
+            Ok((browser, link, _)) => (browser, link),
+            Err(state) => {
+                // A late report from a browser already given up.
+                self.state = state;
+                return Flow::Continue;
+            }
+        };
+        if let Link::Pending { .. } = link {
             self.deps.metrics.scans.inc();
         }
-        self.linked = true;
-        self.synced = true;
-        self.me = number.clone();
-        self.backup_at = Some(Instant::now() + self.deps.config.session_settle);
-        self.relaunches = 0;
-        self.boot_reloads = 0;
         let profile = Profile {
             push_name: pushname,
             platform,
@@ -192,11 +210,15 @@ impl Session {
             ..Default::default()
         })
         .await;
-        tracing::info!(mode = ?self.mode, "connection ready");
-        self.set_phase(Phase::Ready);
+        tracing::info!(restored = link == Link::Restored, "connection ready");
+        self.set(State::Ready {
+            browser,
+            me: number.clone(),
+            backup_at: Instant::now() + self.deps.config.session_settle,
+        });
         self.emit("ready", json!({ "number": number, "profile": profile }))
             .await;
-        self.pump_sends().await;
+        self.pump_sends().await
     }
 
     /// Tracks the message, then reports it: a client reacting to the event finds it tracked.
