@@ -13,6 +13,8 @@ mod lifecycle;
 mod page_events;
 mod sending;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use self::sending::PendingSend;
 use self::state::{Link, State, Tries};

@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use chromiumoxide::cdp::browser_protocol::emulation::SetUserAgentOverrideParams;
 use chromiumoxide::cdp::browser_protocol::page::AddScriptToEvaluateOnNewDocumentParams;
 use chromiumoxide::cdp::browser_protocol::target::{CloseTargetParams, EventTargetCrashed};
 use chromiumoxide::cdp::js_protocol::runtime::{AddBindingParams, EventBindingCalled};
-use async_trait::async_trait;
 use chromiumoxide::Page;
 use futures::StreamExt;
 use serde::Deserialize;
@@ -146,24 +146,7 @@ impl ChromiumDriver {
         gone_rx: mpsc::Receiver<()>,
     ) -> Result<(), DriverError> {
         // Order matters: listen first, then add the binding, then the script, then navigate.
-        let bindings = self.page.event_listener::<EventBindingCalled>().await?;
-        let crashes = self
-            .process
-            .browser
-            .event_listener::<EventTargetCrashed>()
-            .await?;
-        self.tasks.push(tokio::spawn(forward_bindings(
-            bindings,
-            generation,
-            signals.clone(),
-        )));
-        self.tasks.push(tokio::spawn(forward_crashes(
-            crashes,
-            generation,
-            signals.clone(),
-        )));
-        self.tasks
-            .push(tokio::spawn(forward_gone(gone_rx, generation, signals)));
+        self.listen(generation, signals, gone_rx).await?;
         timed(
             self.page.execute(AddBindingParams::new(BINDING)),
             "addBinding",
@@ -187,6 +170,34 @@ impl ChromiumDriver {
         if spec.flags == ChromeFlags::Tuned {
             close_other_tabs(&self.process, &self.page).await;
         }
+        Ok(())
+    }
+
+    /// Forwards the page's binding calls, renderer crashes and the browser's death as signals.
+    async fn listen(
+        &mut self,
+        generation: u64,
+        signals: mpsc::Sender<Signal>,
+        gone_rx: mpsc::Receiver<()>,
+    ) -> Result<(), DriverError> {
+        let bindings = self.page.event_listener::<EventBindingCalled>().await?;
+        let crashes = self
+            .process
+            .browser
+            .event_listener::<EventTargetCrashed>()
+            .await?;
+        self.tasks.push(tokio::spawn(forward_bindings(
+            bindings,
+            generation,
+            signals.clone(),
+        )));
+        self.tasks.push(tokio::spawn(forward_crashes(
+            crashes,
+            generation,
+            signals.clone(),
+        )));
+        self.tasks
+            .push(tokio::spawn(forward_gone(gone_rx, generation, signals)));
         Ok(())
     }
 

@@ -7,5 +7,5 @@ pub mod events;
 mod port;
 
 pub use driver::{ChromiumLauncher, DriverError, LaunchSpec, SendReply, Signal, SignalKind};
-pub use port::{Driver, Launcher};
 pub use events::{ack_name, is_fatal_state, PageEvent, WaMessage};
+pub use port::{Driver, Launcher};

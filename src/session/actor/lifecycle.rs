@@ -23,7 +23,12 @@ impl Session {
             flags: self.deps.config.chrome_flags,
         };
         let signals = self.signals_tx.clone();
-        match self.deps.launcher.start(&spec, self.generation, signals).await {
+        match self
+            .deps
+            .launcher
+            .start(&spec, self.generation, signals)
+            .await
+        {
             Ok(browser) => {
                 tracing::info!(pid = ?browser.pid(), generation = self.generation, "browser started");
                 self.set(State::started(browser, link, tries));

@@ -40,20 +40,14 @@ impl Session {
 
     pub(super) async fn on_page_event(&mut self, event: PageEvent) -> Flow {
         match event {
-            PageEvent::Boot { version } => {
-                tracing::info!(version, "WhatsApp Web loaded");
+            note @ (PageEvent::Boot { .. }
+            | PageEvent::ModuleMissing { .. }
+            | PageEvent::Error { .. }) => {
+                log_note(note);
                 Flow::Continue
             }
             PageEvent::BootTimeout { .. } => self.on_boot_timeout().await,
-            PageEvent::Incompatible { module } => {
-                tracing::error!(module, "WhatsApp Web lacks a module the driver needs");
-                self.end(&format!("WA_WEB_INCOMPATIBLE: {module}"), true)
-                    .await
-            }
-            PageEvent::ModuleMissing { module } => {
-                tracing::warn!(module, "optional WhatsApp Web module missing");
-                Flow::Continue
-            }
+            PageEvent::Incompatible { module } => self.on_incompatible(module).await,
             PageEvent::Qr { qr } => self.on_qr(qr).await,
             PageEvent::ChangeState { state } => self.on_state(state).await,
             PageEvent::Loading { percent } => {
@@ -89,11 +83,13 @@ impl Session {
                     .await;
                 Flow::Continue
             }
-            PageEvent::Error { r#where, message } => {
-                tracing::warn!(r#where, message, "driver reported an error");
-                Flow::Continue
-            }
         }
+    }
+
+    async fn on_incompatible(&mut self, module: String) -> Flow {
+        tracing::error!(module, "WhatsApp Web lacks a module the driver needs");
+        self.end(&format!("WA_WEB_INCOMPATIBLE: {module}"), true)
+            .await
     }
 
     /// Reloads a page whose WhatsApp Web did not boot, a few times since it was last ready.
@@ -156,13 +152,13 @@ impl Session {
             return self.end("SESSION_EXPIRED", true).await;
         }
         if matches!(state.as_str(), "PAIRING" | "CONNECTED") {
-            self.to_syncing();
+            self.pairing();
         }
         Flow::Continue
     }
 
     /// A new connection's page is past its QR code.
-    fn to_syncing(&mut self) {
+    fn pairing(&mut self) {
         if !matches!(
             self.state,
             State::Loading { .. } | State::AwaitingScan { .. }
@@ -227,5 +223,19 @@ impl Session {
             self.ledger.record_message(record).await;
         }
         self.emit(event, payload::message(message)).await;
+    }
+}
+
+/// What the page reports only for the log.
+fn log_note(event: PageEvent) {
+    match event {
+        PageEvent::Boot { version } => tracing::info!(version, "WhatsApp Web loaded"),
+        PageEvent::ModuleMissing { module } => {
+            tracing::warn!(module, "optional WhatsApp Web module missing")
+        }
+        PageEvent::Error { r#where, message } => {
+            tracing::warn!(r#where, message, "driver reported an error")
+        }
+        _ => {}
     }
 }

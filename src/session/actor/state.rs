@@ -39,7 +39,11 @@ pub(super) enum State {
         backup_at: Instant,
     },
     /// The browser died; it is started again at `at`.
-    Restarting { link: Link, tries: Tries, at: Instant },
+    Restarting {
+        link: Link,
+        tries: Tries,
+        at: Instant,
+    },
     /// Linked, but the browser could not be kept alive; the next send tries again.
     Dormant { synced: bool },
     /// For good; `reason` is the connection's disconnect reason.
@@ -234,10 +238,7 @@ mod tests {
 
     #[test]
     fn a_dormant_connection_remembers_whether_it_synced() {
-        assert_eq!(
-            State::Dormant { synced: true }.link(),
-            Some(Link::Synced)
-        );
+        assert_eq!(State::Dormant { synced: true }.link(), Some(Link::Synced));
         assert_eq!(
             State::Dormant { synced: false }.link(),
             Some(Link::Restored)
