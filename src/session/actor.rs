@@ -17,7 +17,7 @@ mod state;
 mod tests;
 
 use self::sending::PendingSend;
-use self::state::{Link, State, Tries};
+use self::state::{Browser, Link, State, Tries};
 use super::handle::{Command, Live, SessionHandle};
 use super::ledger::Ledger;
 use super::profile;
@@ -151,6 +151,15 @@ impl Session {
             reason: String::new(),
         };
         std::mem::replace(&mut self.state, placeholder)
+    }
+
+    /// Turns a state that has a browser into `next(browser, link, tries)`; changes nothing when
+    /// no browser runs (a late report about one already given up).
+    fn remake(&mut self, next: impl FnOnce(Browser, Link, Tries) -> State) {
+        match self.take_state().detach() {
+            Ok((browser, link, tries)) => self.set(next(browser, link, tries)),
+            Err(state) => self.state = state,
+        }
     }
 
     fn next_deadline(&self) -> Option<Instant> {

@@ -127,15 +127,12 @@ impl Session {
         }
         self.deps.metrics.qr_codes_shown.inc();
         let data_url = qr::data_url(&qr).ok();
-        if let Ok((browser, _, tries)) = self.take_state().detach() {
-            let qr = qr.clone();
-            self.set(State::AwaitingScan {
-                browser,
-                qr,
-                qr_shown,
-                tries,
-            });
-        }
+        self.remake(|browser, _, tries| State::AwaitingScan {
+            browser,
+            qr: qr.clone(),
+            qr_shown,
+            tries,
+        });
         self.emit("qr", json!({ "qr": qr, "qrDataUrl": data_url }))
             .await;
         Flow::Continue
@@ -159,14 +156,8 @@ impl Session {
 
     /// A new connection's page is past its QR code.
     fn pairing(&mut self) {
-        if !matches!(
-            self.state,
-            State::Loading { .. } | State::AwaitingScan { .. }
-        ) {
-            return;
-        }
-        if let Ok((browser, link, tries)) = self.take_state().detach() {
-            self.set(State::Syncing {
+        if let State::Loading { .. } | State::AwaitingScan { .. } = self.state {
+            self.remake(|browser, link, tries| State::Syncing {
                 browser,
                 link,
                 tries,
@@ -180,13 +171,9 @@ impl Session {
         pushname: Option<String>,
         platform: Option<String>,
     ) -> Flow {
-        let (browser, link) = match self.take_state().detach() {
-            Ok((browser, link, _)) => (browser, link),
-            Err(state) => {
-                // A late report from a browser already given up.
-                self.state = state;
-                return Flow::Continue;
-            }
+        let Some(link) = self.state.browser().and(self.state.link()) else {
+            // A late report from a browser already given up.
+            return Flow::Continue;
         };
         if let Link::Pending { .. } = link {
             self.deps.metrics.scans.inc();
@@ -207,10 +194,11 @@ impl Session {
         })
         .await;
         tracing::info!(restored = link == Link::Restored, "connection ready");
-        self.set(State::Ready {
+        let backup_at = Instant::now() + self.deps.config.session_settle;
+        self.remake(|browser, _, _| State::Ready {
             browser,
             me: number.clone(),
-            backup_at: Instant::now() + self.deps.config.session_settle,
+            backup_at,
         });
         self.emit("ready", json!({ "number": number, "profile": profile }))
             .await;

@@ -34,7 +34,7 @@ async fn a_logout_by_the_phone_ends_the_connection_and_drops_its_login() {
     h.deps.store.save_archive(&h.id, b"login").await.unwrap();
     h.fake.page(logout_event()).await;
     h.ended_with("LOGGED_OUT").await;
-    assert_eq!(h.event("disconnected").await.data["reason"], "LOGGED_OUT");
+    assert_eq!(h.event("disconnected").await["reason"], "LOGGED_OUT");
     assert!(!profile.exists());
     assert_eq!(h.deps.store.load_archive(&h.id).await.unwrap(), None);
 }
@@ -110,7 +110,7 @@ async fn socket_states_before_the_scan_do_not_end_a_pending_connection() {
     let mut h = Harness::start(Mode::New).await;
     for name in ["CONFLICT", "UNPAIRED", "TIMEOUT"] {
         h.fake.page(state(name)).await;
-        assert_eq!(h.event("change_state").await.data["state"], name);
+        assert_eq!(h.event("change_state").await["state"], name);
     }
     assert_eq!(h.handle.live().phase, Phase::Starting);
 }

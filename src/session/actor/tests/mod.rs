@@ -139,13 +139,13 @@ impl Harness {
         record.expect("the store answers").expect("the record")
     }
 
-    /// The next event named `name`, skipping others.
-    pub async fn event(&mut self, name: &str) -> Arc<StoredEvent> {
+    /// The payload of the next event named `name`, skipping others.
+    pub async fn event(&mut self, name: &str) -> serde_json::Value {
         let found = tokio::time::timeout(PATIENCE, async {
             loop {
                 let event = self.events.recv().await.expect("the bus is open");
                 if event.event == name {
-                    return event;
+                    return event.data.clone();
                 }
             }
         });

@@ -18,8 +18,8 @@ async fn a_new_connection_starts_and_shows_each_qr_code_the_page_rotates_to() {
     h.fake.page(qr("2@first")).await;
     h.phase_is("the first code", awaiting("2@first")).await;
     let event = h.event("qr").await;
-    assert_eq!(event.data["qr"], "2@first");
-    assert!(event.data["qrDataUrl"]
+    assert_eq!(event["qr"], "2@first");
+    assert!(event["qrDataUrl"]
         .as_str()
         .is_some_and(|u| u.starts_with("data:image/png;base64,")));
     h.fake.page(qr("2@second")).await;
@@ -48,7 +48,7 @@ async fn a_scan_syncs_then_ready_connects_the_number() {
     h.fake.page(ready()).await;
     h.phase_is("ready", |p| *p == Phase::Ready).await;
     let event = h.event("ready").await;
-    assert_eq!(event.data["number"], OWN_NUMBER);
+    assert_eq!(event["number"], OWN_NUMBER);
     let record = h.record().await;
     assert_eq!(record.status, ConnectionStatus::Connected);
     assert_eq!(record.whatsapp_number.as_deref(), Some(OWN_NUMBER));
@@ -100,7 +100,7 @@ async fn loading_and_authenticated_are_reported_and_change_nothing() {
     h.fake
         .page(crate::whatsapp::PageEvent::Loading { percent: 40.0 })
         .await;
-    assert_eq!(h.event("loading").await.data["percent"], 40.0);
+    assert_eq!(h.event("loading").await["percent"], 40.0);
     h.fake
         .page(crate::whatsapp::PageEvent::Authenticated {})
         .await;
