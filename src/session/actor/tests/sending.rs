@@ -63,7 +63,7 @@ async fn a_send_before_the_scan_is_refused() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_send_to_an_ended_connection_names_the_reason() {
+async fn a_send_to_an_ended_connection_is_refused() {
     let mut h = Harness::linked().await;
     h.fake
         .page(crate::whatsapp::PageEvent::Logout { source: "x".into() })
