@@ -63,6 +63,7 @@ impl App {
             store: store.clone(),
             bus: bus.clone(),
             metrics: metrics.clone(),
+            launcher: Arc::new(whatsapp::ChromiumLauncher),
         }));
         let webhooks = Arc::new(tokio::sync::Notify::new());
         let router = http::router(http::AppState {

@@ -8,18 +8,23 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+mod lifecycle;
 mod page_events;
 mod sending;
+mod state;
+#[cfg(test)]
+mod tests;
 
 use self::sending::PendingSend;
-use super::handle::{Command, Live, Phase, SessionHandle};
+use self::state::{Browser, Link, State, Tries};
+use super::handle::{Command, Live, SessionHandle};
 use super::ledger::Ledger;
 use super::profile;
 use crate::config::Config;
 use crate::events::event::DisconnectedData;
 use crate::events::{Event, EventBus};
 use crate::store::{ConnectionPatch, ConnectionStatus, StatusChange, Store};
-use crate::whatsapp::{Driver, LaunchSpec, PageEvent, Signal, SignalKind};
+use crate::whatsapp::{Launcher, Signal};
 
 const MAILBOX: usize = 64;
 const SIGNALS: usize = 1024;
@@ -46,37 +51,28 @@ pub struct Deps {
     pub store: Arc<dyn Store>,
     pub bus: Arc<EventBus>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Starts browsers: Chromium in production, a scripted fake in unit tests.
+    pub launcher: Arc<dyn Launcher>,
 }
 
 pub struct Session {
     id: String,
     deps: Deps,
-    mode: Mode,
     commands: mpsc::Receiver<Command>,
     signals_tx: mpsc::Sender<Signal>,
     signals: mpsc::Receiver<Signal>,
+    /// Changed only through [`Session::set`], which publishes its projection on `live`.
+    state: State,
     live: watch::Sender<Live>,
-    driver: Option<Driver>,
     generation: u64,
-    /// Set once WhatsApp Web reported ready in this session, or from the start when restoring.
-    linked: bool,
-    qr_count: u32,
-    boot_reloads: u32,
-    relaunches: u32,
-    relaunch_at: Option<Instant>,
-    /// When the login is next archived; set once the connection is ready.
-    backup_at: Option<Instant>,
-    /// WhatsApp Web reached `ready` in this session's current browser at least once.
-    synced: bool,
     waiting: VecDeque<PendingSend>,
     ledger: Ledger,
-    /// Own phone number, once WhatsApp Web told it.
-    me: Option<String>,
     /// The earliest moment the next message may be sent (pacing).
     next_send_at: Instant,
 }
 
 /// Whether the actor loop goes on after handling something.
+#[must_use]
 enum Flow {
     Continue,
     Stop,
@@ -91,30 +87,29 @@ impl Session {
     ) -> (SessionHandle, tokio::task::JoinHandle<()>) {
         let (tx, commands) = mpsc::channel(MAILBOX);
         let (signals_tx, signals) = mpsc::channel(SIGNALS);
+        let link = match mode {
+            Mode::New => Link::Pending { qr_shown: 0 },
+            Mode::Restore => Link::Restored,
+        };
+        let state = State::Launching {
+            link,
+            tries: Tries::default(),
+        };
         let (live, live_rx) = watch::channel(Live {
-            phase: Phase::Starting,
+            phase: state.phase(),
             pid: None,
         });
         let session = Session {
             ledger: Ledger::new(id.clone(), deps.store.clone(), deps.bus.clone()),
             id,
             deps,
-            mode,
             commands,
             signals_tx,
             signals,
+            state,
             live,
-            driver: None,
             generation: 0,
-            linked: mode == Mode::Restore,
-            qr_count: 0,
-            boot_reloads: 0,
-            relaunches: 0,
-            relaunch_at: None,
-            backup_at: None,
-            synced: false,
             waiting: VecDeque::new(),
-            me: None,
             next_send_at: Instant::now(),
         };
         let task = tokio::spawn(session.run());
@@ -123,63 +118,54 @@ impl Session {
 
     #[tracing::instrument(name = "session", skip_all, fields(connection_id = %self.id))]
     async fn run(mut self) {
-        if let Err(e) = self.launch().await {
-            tracing::warn!(error = %e, "browser failed to start");
-            self.after_browser_loss().await;
-        }
-        loop {
+        let mut flow = self.launch().await;
+        while let Flow::Continue = flow {
             let deadline = self.next_deadline();
-            let flow = tokio::select! {
+            flow = tokio::select! {
                 cmd = self.commands.recv() => match cmd {
                     Some(cmd) => self.on_command(cmd).await,
-                    None => { self.close_browser().await; Flow::Stop }
+                    None => self.stop(false).await,
                 },
                 Some(signal) = self.signals.recv() => self.on_signal(signal).await,
                 _ = sleep_until(deadline), if deadline.is_some() => {
                     self.on_deadline().await
                 }
             };
-            if let Flow::Stop = flow {
-                break;
-            }
         }
         tracing::debug!("session task stopped");
     }
 
-    async fn launch(&mut self) -> Result<(), crate::whatsapp::DriverError> {
-        self.generation += 1;
-        self.set_phase(if self.linked {
-            Phase::Syncing
-        } else {
-            Phase::Starting
+    /// Moves to `state` and publishes what the manager and the API see of it.
+    fn set(&mut self, state: State) {
+        self.state = state;
+        self.live.send_replace(Live {
+            phase: self.state.phase(),
+            pid: self.state.browser().and_then(|b| b.pid()),
         });
-        let spec = LaunchSpec {
-            chrome_path: self.deps.config.chrome_path.clone(),
-            profile_dir: profile::dir(&self.deps, &self.id),
-            url: self.deps.config.wa_web_url.clone(),
-            flags: self.deps.config.chrome_flags,
+    }
+
+    /// Takes the state out to move its browser; the caller [`Self::set`]s the next one. Nothing
+    /// reads the placeholder: the actor is one task and publishes only through `set`.
+    fn take_state(&mut self) -> State {
+        let placeholder = State::Ended {
+            reason: String::new(),
         };
-        let driver = Driver::start(&spec, self.generation, self.signals_tx.clone()).await?;
-        tracing::info!(pid = ?driver.pid(), generation = self.generation, "browser started");
-        self.live.send_modify(|l| l.pid = driver.pid());
-        self.driver = Some(driver);
-        Ok(())
+        std::mem::replace(&mut self.state, placeholder)
     }
 
-    fn set_phase(&self, phase: Phase) {
-        self.live.send_modify(|l| l.phase = phase);
-    }
-
-    fn phase(&self) -> Phase {
-        self.live.borrow().phase.clone()
+    /// Turns a state that has a browser into `next(browser, link, tries)`; changes nothing when
+    /// no browser runs (a late report about one already given up).
+    fn remake(&mut self, next: impl FnOnce(Browser, Link, Tries) -> State) {
+        match self.take_state().detach() {
+            Ok((browser, link, tries)) => self.set(next(browser, link, tries)),
+            Err(state) => self.state = state,
+        }
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        let first_send = self.send_deadline();
         [
-            first_send,
-            self.relaunch_at,
-            self.backup_at,
+            self.send_deadline(),
+            self.state.deadline(),
             self.ledger.retry_at(),
         ]
         .into_iter()
@@ -190,71 +176,43 @@ impl Session {
     async fn on_deadline(&mut self) -> Flow {
         let now = Instant::now();
         self.expire_waiting(now);
-        self.pump_sends().await;
+        if let Flow::Stop = self.pump_sends().await {
+            return Flow::Stop;
+        }
         if self.ledger.retry_at().is_some_and(|at| at <= now) {
             self.ledger.retry().await;
         }
-        if self.backup_at.is_some_and(|at| at <= now) {
-            self.backup().await;
-        }
-        if self.relaunch_at.is_some_and(|at| at <= now) {
-            self.relaunch_at = None;
-            if let Err(e) = self.launch().await {
-                tracing::warn!(error = %e, "browser relaunch failed");
-                self.after_browser_loss().await;
+        match self.state {
+            State::Ready { backup_at, .. } if backup_at <= now => {
+                let next = self.backup().await;
+                if let State::Ready { backup_at, .. } = &mut self.state {
+                    *backup_at = Instant::now() + next;
+                }
+                Flow::Continue
             }
+            State::Restarting { link, tries, at } if at <= now => {
+                self.set(State::Launching { link, tries });
+                self.launch().await
+            }
+            _ => Flow::Continue,
         }
-        Flow::Continue
     }
 
     async fn on_command(&mut self, cmd: Command) -> Flow {
         match cmd {
-            Command::Send { to, body, reply } => {
-                self.on_send(to, body, reply).await;
-                Flow::Continue
-            }
+            Command::Send { to, body, reply } => self.on_send(to, body, reply).await,
             Command::Disconnect { reply } => {
                 self.logout().await;
-                self.end("API_DISCONNECT", true).await;
+                let flow = self.end("API_DISCONNECT", true).await;
                 let _ = reply.send(());
-                Flow::Stop
+                flow
             }
             Command::Shutdown { reply } => {
-                // A cleanly closed browser has flushed everything: the best moment to archive.
-                self.close_browser().await;
-                if self.synced {
-                    self.backup().await;
-                }
-                self.fail_waiting("the gateway is shutting down");
+                let flow = self.stop(true).await;
                 let _ = reply.send(());
-                Flow::Stop
+                flow
             }
         }
-    }
-
-    /// Asks WhatsApp to forget this device and waits (briefly) until the page confirms it.
-    async fn logout(&mut self) {
-        let Some(driver) = &self.driver else { return };
-        if let Err(e) = driver.logout().await {
-            tracing::warn!(error = %e, "logout call failed; closing anyway");
-            return;
-        }
-        let deadline = Instant::now() + LOGOUT_GRACE;
-        while let Ok(Some(signal)) = tokio::time::timeout_at(deadline, self.signals.recv()).await {
-            let confirmed = match &signal.kind {
-                SignalKind::BrowserGone => true,
-                SignalKind::Page(event) => match event.as_ref() {
-                    PageEvent::Logout { .. } => true,
-                    PageEvent::ChangeState { state } => state.starts_with("UNPAIRED"),
-                    _ => false,
-                },
-                SignalKind::Crashed => false,
-            };
-            if confirmed {
-                return;
-            }
-        }
-        tracing::warn!("logout not confirmed by the page in time");
     }
 
     /// Ends the connection for good: browser closed, status `disconnected` with `reason`.
@@ -262,8 +220,6 @@ impl Session {
         tracing::info!(reason, "connection ended");
         self.close_browser().await;
         self.fail_waiting("the connection has ended");
-        self.relaunch_at = None;
-        self.backup_at = None;
         self.patch(ConnectionPatch {
             status: Some(StatusChange {
                 status: ConnectionStatus::Disconnected,
@@ -272,7 +228,7 @@ impl Session {
             ..Default::default()
         })
         .await;
-        self.set_phase(Phase::Ended {
+        self.set(State::Ended {
             reason: reason.to_owned(),
         });
         let data = DisconnectedData {
@@ -288,9 +244,9 @@ impl Session {
         Flow::Stop
     }
 
-    /// Archives the login; a failure is retried sooner than the regular interval.
-    async fn backup(&mut self) {
-        let retry = match profile::save(&self.deps, &self.id).await {
+    /// Archives the login; returns when to do it next (a failure is retried sooner).
+    async fn backup(&mut self) -> Duration {
+        match profile::save(&self.deps, &self.id).await {
             Ok(info) => {
                 tracing::info!(bytes = info.size, "login archived");
                 self.deps.config.session_backup_interval
@@ -299,14 +255,13 @@ impl Session {
                 tracing::warn!(error = %e, "could not archive the login");
                 BACKUP_RETRY.min(self.deps.config.session_backup_interval)
             }
-        };
-        self.backup_at = (self.phase() == Phase::Ready).then(|| Instant::now() + retry);
+        }
     }
 
+    /// Closes the browser, if one runs; the caller [`Self::set`]s the state that follows.
     async fn close_browser(&mut self) {
-        if let Some(driver) = self.driver.take() {
-            driver.close().await;
-            self.live.send_modify(|l| l.pid = None);
+        if let Ok((browser, ..)) = self.take_state().detach() {
+            browser.close().await;
         }
     }
 

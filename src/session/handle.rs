@@ -131,4 +131,24 @@ impl SessionHandle {
             let _ = rx.await;
         }
     }
+
+    /// Puts a send in the mailbox and returns once the actor has taken it, so that whatever the
+    /// test plays next happens after it; the answer comes on the receiver.
+    #[cfg(test)]
+    pub(crate) async fn send_taken(
+        &self,
+        to: ChatId,
+        body: String,
+    ) -> oneshot::Receiver<Result<Sent, SendError>> {
+        let (reply, rx) = oneshot::channel();
+        let cmd = Command::Send { to, body, reply };
+        assert!(self.tx.send(cmd).await.is_ok(), "the session stopped");
+        for _ in 0..10_000 {
+            if self.tx.capacity() == self.tx.max_capacity() {
+                return rx;
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!("the session never took the send");
+    }
 }

@@ -1,9 +1,10 @@
-//! The driver: one Chromium page running WhatsApp Web with `driver.js` injected. It turns binding
+//! The Chromium driver: one page running WhatsApp Web with `driver.js` injected. It turns binding
 //! calls into typed [`PageEvent`]s and runs commands (send, logout) with a timeout on every call.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use chromiumoxide::cdp::browser_protocol::emulation::SetUserAgentOverrideParams;
 use chromiumoxide::cdp::browser_protocol::page::AddScriptToEvaluateOnNewDocumentParams;
 use chromiumoxide::cdp::browser_protocol::target::{CloseTargetParams, EventTargetCrashed};
@@ -16,6 +17,7 @@ use tokio::task::JoinHandle;
 
 use super::browser::BrowserProcess;
 use super::events::PageEvent;
+use super::port::{Driver, Launcher};
 use crate::config::ChromeFlags;
 
 const DRIVER_JS: &str = include_str!("driver.js");
@@ -86,22 +88,39 @@ pub struct SendReply {
     pub detail: Option<String>,
 }
 
-pub struct Driver {
+/// Starts a real Chromium per connection.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ChromiumLauncher;
+
+#[async_trait]
+impl Launcher for ChromiumLauncher {
+    async fn start(
+        &self,
+        spec: &LaunchSpec,
+        generation: u64,
+        signals: mpsc::Sender<Signal>,
+    ) -> Result<Box<dyn Driver>, DriverError> {
+        Ok(ChromiumDriver::start(spec, generation, signals).await?)
+    }
+}
+
+/// A Chromium process with the WhatsApp Web page and the tasks forwarding its events.
+pub struct ChromiumDriver {
     process: BrowserProcess,
     page: Page,
     tasks: Vec<JoinHandle<()>>,
 }
 
-impl Driver {
+impl ChromiumDriver {
     /// Launches the browser, wires the binding and the script, and opens WhatsApp Web.
-    pub async fn start(
+    async fn start(
         spec: &LaunchSpec,
         generation: u64,
         signals: mpsc::Sender<Signal>,
-    ) -> Result<Self, DriverError> {
+    ) -> Result<Box<Self>, DriverError> {
         let (gone_tx, gone_rx) = mpsc::channel(1);
         let process = BrowserProcess::launch(spec, gone_tx).await?;
-        let mut driver = Self {
+        let mut driver = Box::new(Self {
             page: match open_page(&process).await {
                 Ok(page) => page,
                 Err(e) => {
@@ -111,7 +130,7 @@ impl Driver {
             },
             process,
             tasks: Vec::new(),
-        };
+        });
         if let Err(e) = driver.wire(spec, generation, signals, gone_rx).await {
             driver.close().await;
             return Err(e);
@@ -127,24 +146,7 @@ impl Driver {
         gone_rx: mpsc::Receiver<()>,
     ) -> Result<(), DriverError> {
         // Order matters: listen first, then add the binding, then the script, then navigate.
-        let bindings = self.page.event_listener::<EventBindingCalled>().await?;
-        let crashes = self
-            .process
-            .browser
-            .event_listener::<EventTargetCrashed>()
-            .await?;
-        self.tasks.push(tokio::spawn(forward_bindings(
-            bindings,
-            generation,
-            signals.clone(),
-        )));
-        self.tasks.push(tokio::spawn(forward_crashes(
-            crashes,
-            generation,
-            signals.clone(),
-        )));
-        self.tasks
-            .push(tokio::spawn(forward_gone(gone_rx, generation, signals)));
+        self.listen(generation, signals, gone_rx).await?;
         timed(
             self.page.execute(AddBindingParams::new(BINDING)),
             "addBinding",
@@ -171,33 +173,31 @@ impl Driver {
         Ok(())
     }
 
-    pub fn pid(&self) -> Option<u32> {
-        self.process.pid()
-    }
-
-    /// Sends a text through WhatsApp Web; `to` is a serialized chat id.
-    pub async fn send_text(&self, to: &str, body: &str) -> Result<SendReply, DriverError> {
-        let expr = format!(
-            "window.__waGateway ? window.__waGateway.send({}, {}) : null",
-            js_string(to),
-            js_string(body)
-        );
-        let value: Option<SendReply> = self.eval(&expr, SEND_TIMEOUT, "send").await?;
-        value.ok_or(DriverError::NotReady)
-    }
-
-    /// Logs the linked device out of WhatsApp (the phone sees it disappear).
-    pub async fn logout(&self) -> Result<(), DriverError> {
-        let expr = "window.__waGateway ? window.__waGateway.logout() : null";
-        let done: Option<bool> = self.eval(expr, CALL_TIMEOUT, "logout").await?;
-        done.map(|_| ()).ok_or(DriverError::NotReady)
-    }
-
-    /// Reloads after a renderer crash; the binding and the script survive.
-    pub async fn reload(&self) -> Result<(), DriverError> {
-        tokio::time::timeout(NAVIGATE_TIMEOUT, self.page.reload())
-            .await
-            .map_err(|_| DriverError::Timeout("reload"))??;
+    /// Forwards the page's binding calls, renderer crashes and the browser's death as signals.
+    async fn listen(
+        &mut self,
+        generation: u64,
+        signals: mpsc::Sender<Signal>,
+        gone_rx: mpsc::Receiver<()>,
+    ) -> Result<(), DriverError> {
+        let bindings = self.page.event_listener::<EventBindingCalled>().await?;
+        let crashes = self
+            .process
+            .browser
+            .event_listener::<EventTargetCrashed>()
+            .await?;
+        self.tasks.push(tokio::spawn(forward_bindings(
+            bindings,
+            generation,
+            signals.clone(),
+        )));
+        self.tasks.push(tokio::spawn(forward_crashes(
+            crashes,
+            generation,
+            signals.clone(),
+        )));
+        self.tasks
+            .push(tokio::spawn(forward_gone(gone_rx, generation, signals)));
         Ok(())
     }
 
@@ -214,9 +214,39 @@ impl Driver {
             .into_value()
             .map_err(|e| DriverError::BadReply(e.to_string()))
     }
+}
 
-    /// Closes the browser and waits for it; no process outlives this call.
-    pub async fn close(self) {
+#[async_trait]
+impl Driver for ChromiumDriver {
+    fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
+
+    async fn send_text(&self, to: &str, body: &str) -> Result<SendReply, DriverError> {
+        let expr = format!(
+            "window.__waGateway ? window.__waGateway.send({}, {}) : null",
+            js_string(to),
+            js_string(body)
+        );
+        let value: Option<SendReply> = self.eval(&expr, SEND_TIMEOUT, "send").await?;
+        value.ok_or(DriverError::NotReady)
+    }
+
+    async fn logout(&self) -> Result<(), DriverError> {
+        let expr = "window.__waGateway ? window.__waGateway.logout() : null";
+        let done: Option<bool> = self.eval(expr, CALL_TIMEOUT, "logout").await?;
+        done.map(|_| ()).ok_or(DriverError::NotReady)
+    }
+
+    /// The binding and the script survive a reload.
+    async fn reload(&self) -> Result<(), DriverError> {
+        tokio::time::timeout(NAVIGATE_TIMEOUT, self.page.reload())
+            .await
+            .map_err(|_| DriverError::Timeout("reload"))??;
+        Ok(())
+    }
+
+    async fn close(self: Box<Self>) {
         for task in &self.tasks {
             task.abort();
         }

@@ -4,6 +4,8 @@
 mod browser;
 mod driver;
 pub mod events;
+mod port;
 
-pub use driver::{Driver, DriverError, LaunchSpec, SendReply, Signal, SignalKind};
+pub use driver::{ChromiumLauncher, DriverError, LaunchSpec, SendReply, Signal, SignalKind};
 pub use events::{ack_name, is_fatal_state, PageEvent, WaMessage};
+pub use port::{Driver, Launcher};

@@ -1,13 +1,13 @@
 //! What the driver reports, and how the session's state follows it.
 
 use chrono::Utc;
-use tokio::time::{Duration, Instant};
+use tokio::time::Instant;
 
-use super::{Flow, Session, BOOT_RELOADS, MAX_RELAUNCHES};
+use super::state::{Link, State, Tries};
+use super::{Flow, Session, BOOT_RELOADS};
 use crate::events::event::{AuthenticatedData, ChangeStateData, Event, LoadingData};
 use crate::events::event::{MessageData, QrData, ReadyData};
 use crate::qr;
-use crate::session::Phase;
 use crate::session::{payload, tracking};
 use crate::store::{ConnectionPatch, ConnectionStatus, Profile, StatusChange};
 use crate::whatsapp::{is_fatal_state, PageEvent, Signal, SignalKind, WaMessage};
@@ -21,57 +21,34 @@ impl Session {
             SignalKind::Page(event) => self.on_page_event(*event).await,
             SignalKind::Crashed => {
                 tracing::warn!("renderer crashed; reloading the page");
-                if let Some(driver) = &self.driver {
-                    if let Err(e) = driver.reload().await {
-                        tracing::warn!(error = %e, "reload after crash failed");
-                    }
-                }
+                self.reload("reload after crash failed").await;
                 Flow::Continue
             }
             SignalKind::BrowserGone => {
                 tracing::warn!("browser process is gone");
-                self.close_browser().await;
-                self.after_browser_loss().await;
-                Flow::Continue
+                self.lose_browser().await
             }
         }
     }
 
-    /// Relaunches with backoff (a pending connection then shows a new QR code). A linked one whose
-    /// browser keeps dying waits for the next send to try again; a pending one ends.
-    pub(super) async fn after_browser_loss(&mut self) {
-        if self.relaunches >= MAX_RELAUNCHES {
-            if !self.linked {
-                self.end("BROWSER_FAILED", true).await;
-                return;
+    async fn reload(&self, failed: &str) {
+        if let Some(browser) = self.state.browser() {
+            if let Err(e) = browser.reload().await {
+                tracing::warn!(error = %e, "{failed}");
             }
-            tracing::error!("browser keeps dying; waiting for the next send to try again");
-            self.set_phase(Phase::Dormant);
-            self.fail_waiting("the browser could not be restarted");
-            return;
         }
-        let backoff = Duration::from_millis(500 * 2u64.pow(self.relaunches));
-        self.relaunches += 1;
-        self.relaunch_at = Some(Instant::now() + backoff);
-        self.set_phase(Phase::Restarting);
     }
 
     pub(super) async fn on_page_event(&mut self, event: PageEvent) -> Flow {
         match event {
-            PageEvent::Boot { version } => {
-                tracing::info!(version, "WhatsApp Web loaded");
+            note @ (PageEvent::Boot { .. }
+            | PageEvent::ModuleMissing { .. }
+            | PageEvent::Error { .. }) => {
+                log_note(note);
                 Flow::Continue
             }
             PageEvent::BootTimeout { .. } => self.on_boot_timeout().await,
-            PageEvent::Incompatible { module } => {
-                tracing::error!(module, "WhatsApp Web lacks a module the driver needs");
-                self.end(&format!("WA_WEB_INCOMPATIBLE: {module}"), true)
-                    .await
-            }
-            PageEvent::ModuleMissing { module } => {
-                tracing::warn!(module, "optional WhatsApp Web module missing");
-                Flow::Continue
-            }
+            PageEvent::Incompatible { module } => self.on_incompatible(module).await,
             PageEvent::Qr { qr } => self.on_qr(qr).await,
             PageEvent::ChangeState { state } => self.on_state(state).await,
             PageEvent::Loading { percent } => {
@@ -87,10 +64,7 @@ impl Session {
                 pushname,
                 platform,
                 ..
-            } => {
-                self.on_ready(number, pushname, platform).await;
-                Flow::Continue
-            }
+            } => self.on_ready(number, pushname, platform).await,
             PageEvent::Logout { source } => {
                 tracing::info!(source, "WhatsApp logged this device out");
                 self.end("LOGGED_OUT", true).await
@@ -110,39 +84,56 @@ impl Session {
                 self.emit(Event::MessageAck(data)).await;
                 Flow::Continue
             }
-            PageEvent::Error { r#where, message } => {
-                tracing::warn!(r#where, message, "driver reported an error");
-                Flow::Continue
-            }
         }
     }
 
+    async fn on_incompatible(&mut self, module: String) -> Flow {
+        tracing::error!(module, "WhatsApp Web lacks a module the driver needs");
+        self.end(&format!("WA_WEB_INCOMPATIBLE: {module}"), true)
+            .await
+    }
+
+    /// Reloads a page whose WhatsApp Web did not boot, a few times since it was last ready.
     pub(super) async fn on_boot_timeout(&mut self) -> Flow {
-        self.boot_reloads += 1;
-        if self.boot_reloads > BOOT_RELOADS {
+        if self.state.browser().is_none() {
+            return Flow::Continue;
+        }
+        let tries = self.state.tries();
+        if tries.boot_reloads >= BOOT_RELOADS {
             return self.end("WA_WEB_UNAVAILABLE", true).await;
         }
         tracing::warn!("WhatsApp Web did not finish loading; reloading");
-        if let Some(driver) = &self.driver {
-            if let Err(e) = driver.reload().await {
-                tracing::warn!(error = %e, "reload failed");
-            }
-        }
+        self.reload("reload failed").await;
+        let tries = Tries {
+            boot_reloads: tries.boot_reloads + 1,
+            ..tries
+        };
+        let state = self.take_state().reloading(tries);
+        self.set(state);
         Flow::Continue
     }
 
     pub(super) async fn on_qr(&mut self, qr: String) -> Flow {
-        if self.linked {
+        let qr_shown = match self.state.link() {
+            Some(Link::Pending { qr_shown }) => qr_shown + 1,
             // A linked profile asked for a new scan: WhatsApp no longer knows this device.
-            return self.end("SESSION_EXPIRED", true).await;
+            Some(_) => return self.end("SESSION_EXPIRED", true).await,
+            None => return Flow::Continue,
+        };
+        if self.state.browser().is_none() {
+            return Flow::Continue;
         }
-        self.qr_count += 1;
-        if self.qr_count > self.deps.config.qr_max_retries {
+        if qr_shown > self.deps.config.qr_max_retries {
             return self.end("QR_TIMEOUT", true).await;
         }
         self.deps.metrics.qr_codes_shown.inc();
-        self.set_phase(Phase::AwaitingScan { qr: qr.clone() });
         let qr_data_url = qr::data_url(&qr).ok();
+        self.remake(|browser, _, tries| State::AwaitingScan {
+            browser,
+            qr: qr.clone(),
+            qr_shown,
+            tries,
+        });
         self.emit(Event::Qr(QrData { qr, qr_data_url })).await;
         Flow::Continue
     }
@@ -152,17 +143,29 @@ impl Session {
             state: state.clone(),
         };
         self.emit(Event::ChangeState(data)).await;
-        let ready_seen = self.phase() == Phase::Ready;
-        if self.linked && is_fatal_state(&state) && (ready_seen || state != "UNPAIRED") {
+        let linked = self.state.is_linked();
+        let ready_seen = matches!(self.state, State::Ready { .. });
+        if linked && is_fatal_state(&state) && (ready_seen || state != "UNPAIRED") {
             return self.end(&state, true).await;
         }
-        if self.linked && state.starts_with("UNPAIRED") {
+        if linked && state.starts_with("UNPAIRED") {
             return self.end("SESSION_EXPIRED", true).await;
         }
-        if matches!(state.as_str(), "PAIRING" | "CONNECTED") && self.phase() != Phase::Ready {
-            self.set_phase(Phase::Syncing);
+        if matches!(state.as_str(), "PAIRING" | "CONNECTED") {
+            self.pairing();
         }
         Flow::Continue
+    }
+
+    /// A new connection's page is past its QR code.
+    fn pairing(&mut self) {
+        if let State::Loading { .. } | State::AwaitingScan { .. } = self.state {
+            self.remake(|browser, link, tries| State::Syncing {
+                browser,
+                link,
+                tries,
+            });
+        }
     }
 
     pub(super) async fn on_ready(
@@ -170,16 +173,14 @@ impl Session {
         number: Option<String>,
         pushname: Option<String>,
         platform: Option<String>,
-    ) {
-        if !self.linked {
+    ) -> Flow {
+        let Some(link) = self.state.browser().and(self.state.link()) else {
+            // A late report from a browser already given up.
+            return Flow::Continue;
+        };
+        if let Link::Pending { .. } = link {
             self.deps.metrics.scans.inc();
         }
-        self.linked = true;
-        self.synced = true;
-        self.me = number.clone();
-        self.backup_at = Some(Instant::now() + self.deps.config.session_settle);
-        self.relaunches = 0;
-        self.boot_reloads = 0;
         let profile = Profile {
             push_name: pushname,
             platform,
@@ -195,10 +196,15 @@ impl Session {
             ..Default::default()
         })
         .await;
-        tracing::info!(mode = ?self.mode, "connection ready");
-        self.set_phase(Phase::Ready);
+        tracing::info!(restored = link == Link::Restored, "connection ready");
+        let backup_at = Instant::now() + self.deps.config.session_settle;
+        self.remake(|browser, _, _| State::Ready {
+            browser,
+            me: number.clone(),
+            backup_at,
+        });
         self.emit(Event::Ready(ReadyData { number, profile })).await;
-        self.pump_sends().await;
+        self.pump_sends().await
     }
 
     /// Tracks the message, then reports it: a client reacting to the event finds it tracked.
@@ -211,5 +217,19 @@ impl Session {
             self.ledger.record_message(record).await;
         }
         self.emit(event(payload::message(message))).await;
+    }
+}
+
+/// What the page reports only for the log.
+fn log_note(event: PageEvent) {
+    match event {
+        PageEvent::Boot { version } => tracing::info!(version, "WhatsApp Web loaded"),
+        PageEvent::ModuleMissing { module } => {
+            tracing::warn!(module, "optional WhatsApp Web module missing")
+        }
+        PageEvent::Error { r#where, message } => {
+            tracing::warn!(r#where, message, "driver reported an error")
+        }
+        _ => {}
     }
 }

@@ -7,11 +7,11 @@ use chrono::Utc;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use super::Session;
+use super::state::State;
+use super::{Flow, Session};
 use crate::domain::ChatId;
 use crate::session::handle::{SendError, Sent};
 use crate::session::tracking;
-use crate::session::Phase;
 use crate::store::ConnectionPatch;
 
 /// One try at sending through the current browser.
@@ -33,47 +33,29 @@ impl Session {
         to: ChatId,
         body: String,
         reply: oneshot::Sender<Result<Sent, SendError>>,
-    ) {
-        match self.phase() {
-            Phase::Ready
-            | Phase::Syncing
-            | Phase::Restarting
-            | Phase::Starting
-            | Phase::Dormant
-                if self.linked =>
-            {
-                if self.waiting.len() >= self.deps.config.security.send_queue_max {
-                    let _ = reply.send(Err(SendError::QueueFull));
-                    return;
-                }
-                if self.phase() == Phase::Dormant {
-                    // "Keeps connections alive on message send": a send revives the browser.
-                    self.relaunches = 0;
-                    self.relaunch_at = Some(Instant::now());
-                    self.set_phase(Phase::Restarting);
-                }
-                self.queue_send(to, body, reply);
-                self.pump_sends().await;
-            }
-            Phase::Ended { reason } => {
-                let _ = reply.send(Err(SendError::NotReady(format!(
-                    "the connection is disconnected ({reason})"
-                ))));
-            }
-            _ => {
-                let _ = reply.send(Err(SendError::NotReady(
-                    "WhatsApp is not linked yet: scan the QR code first".into(),
-                )));
-            }
+    ) -> Flow {
+        // An ended session stops at once, so it never gets here: the handle answers for it.
+        if !self.state.is_linked() {
+            let _ = reply.send(Err(SendError::NotReady(
+                "WhatsApp is not linked yet: scan the QR code first".into(),
+            )));
+            return Flow::Continue;
         }
+        if self.waiting.len() >= self.deps.config.security.send_queue_max {
+            let _ = reply.send(Err(SendError::QueueFull));
+            return Flow::Continue;
+        }
+        self.revive();
+        self.queue_send(to, body, reply);
+        self.pump_sends().await
     }
 
     /// Sends queued messages while the connection is ready, one per pacing slot: WhatsApp bans
     /// numbers that blast, so a burst leaves at a human pace.
-    pub(super) async fn pump_sends(&mut self) {
-        while self.phase() == Phase::Ready && Instant::now() >= self.next_send_at {
+    pub(super) async fn pump_sends(&mut self) -> Flow {
+        while matches!(self.state, State::Ready { .. }) && Instant::now() >= self.next_send_at {
             let Some(p) = self.waiting.pop_front() else {
-                return;
+                break;
             };
             match self.send_now(&p.to, &p.body).await {
                 Attempt::Done(result) => {
@@ -84,12 +66,11 @@ impl Session {
                     // Killed a moment ago and not yet noticed: restart it and send afterwards.
                     tracing::warn!("browser found dead during a send");
                     self.waiting.push_front(p);
-                    self.close_browser().await;
-                    self.after_browser_loss().await;
-                    return;
+                    return self.lose_browser().await;
                 }
             }
         }
+        Flow::Continue
     }
 
     /// `SEND_MIN_INTERVAL_MS` plus up to 30 % more, so sends do not tick like a machine.
@@ -114,10 +95,11 @@ impl Session {
     }
 
     pub(super) async fn send_now(&mut self, to: &ChatId, body: &str) -> Attempt {
-        let Some(driver) = self.driver.as_ref() else {
+        let State::Ready { browser, me, .. } = &self.state else {
             return Attempt::BrowserLost;
         };
-        let reply = match driver.send_text(to.as_str(), body).await {
+        let me = me.clone();
+        let reply = match browser.send_text(to.as_str(), body).await {
             Ok(reply) => reply,
             Err(e) if e.is_browser_lost() => return Attempt::BrowserLost,
             Err(e) => {
@@ -130,7 +112,7 @@ impl Session {
         if let Some(id) = &reply.id {
             // Tracked before anything else is reported: its acks may already be queued.
             let ack = if reply.ok { reply.ack.unwrap_or(0) } else { -1 };
-            let record = tracking::sent(&self.id, id, self.me.as_deref(), to, body, timestamp, ack);
+            let record = tracking::sent(&self.id, id, me.as_deref(), to, body, timestamp, ack);
             self.ledger.record_message(record).await;
         }
         if !reply.ok {
@@ -168,7 +150,7 @@ impl Session {
     pub(super) fn send_deadline(&self) -> Option<Instant> {
         if self.waiting.is_empty() {
             None
-        } else if self.phase() == Phase::Ready {
+        } else if let State::Ready { .. } = self.state {
             Some(self.next_send_at)
         } else {
             self.waiting.iter().map(|p| p.deadline).min()
@@ -177,7 +159,7 @@ impl Session {
 
     /// Answers the sends that waited too long for the connection to be ready.
     pub(super) fn expire_waiting(&mut self, now: Instant) {
-        if self.phase() == Phase::Ready {
+        if let State::Ready { .. } = self.state {
             return;
         }
         let (expired, kept): (VecDeque<_>, VecDeque<_>) =

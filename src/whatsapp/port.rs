@@ -1,0 +1,40 @@
+//! The seam between a session and its browser: the session drives a [`Driver`] that a
+//! [`Launcher`] started, so its rules can be tested against a scripted fake in milliseconds
+//! while production launches Chromium ([`super::ChromiumLauncher`]).
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+
+use super::driver::{DriverError, LaunchSpec, SendReply, Signal};
+
+/// One running WhatsApp Web page. Page events arrive on the signal channel given at launch.
+#[async_trait]
+pub trait Driver: Send + Sync {
+    /// The browser's process id, when there is a process.
+    fn pid(&self) -> Option<u32>;
+
+    /// Sends a text through WhatsApp Web; `to` is a serialized chat id.
+    async fn send_text(&self, to: &str, body: &str) -> Result<SendReply, DriverError>;
+
+    /// Logs the linked device out of WhatsApp (the phone sees it disappear).
+    async fn logout(&self) -> Result<(), DriverError>;
+
+    /// Reloads the page (after a renderer crash, or when WhatsApp Web did not boot).
+    async fn reload(&self) -> Result<(), DriverError>;
+
+    /// Closes the browser and waits for it; no process outlives this call.
+    async fn close(self: Box<Self>);
+}
+
+/// Starts a connection's browser: the factory a session holds.
+#[async_trait]
+pub trait Launcher: Send + Sync {
+    /// Starts a browser on `spec` whose signals carry `generation`, so that a late signal from a
+    /// replaced browser is recognised and ignored.
+    async fn start(
+        &self,
+        spec: &LaunchSpec,
+        generation: u64,
+        signals: mpsc::Sender<Signal>,
+    ) -> Result<Box<dyn Driver>, DriverError>;
+}
