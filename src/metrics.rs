@@ -25,6 +25,18 @@ pub struct ResultLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TaskLabel {
+    pub task: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TaskFailureLabel {
+    pub task: &'static str,
+    /// `panic` or `error`.
+    pub kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StatusLabel {
     status: String,
 }
@@ -48,6 +60,10 @@ pub struct Metrics {
     pub webhook_attempts: Family<ResultLabel, Counter>,
     /// Deliveries waiting (pending) at the dispatcher's last pass.
     pub webhook_queue_depth: Gauge,
+    /// Background tasks that panicked or failed, by task and kind.
+    pub task_failures: Family<TaskFailureLabel, Counter>,
+    /// Restarts of supervised background tasks, by task.
+    pub task_restarts: Family<TaskLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -70,6 +86,8 @@ impl Metrics {
             restores: Family::default(),
             webhook_attempts: Family::default(),
             webhook_queue_depth: Gauge::default(),
+            task_failures: Family::default(),
+            task_restarts: Family::default(),
         };
         let r = &mut m.registry;
         r.register("qr_codes_shown", "QR codes shown", m.qr_codes_shown.clone());
@@ -109,7 +127,27 @@ impl Metrics {
             "Webhook deliveries pending at the dispatcher's last pass",
             m.webhook_queue_depth.clone(),
         );
+        r.register(
+            "task_failures",
+            "Background tasks that panicked or returned an error, by task and kind",
+            m.task_failures.clone(),
+        );
+        r.register(
+            "task_restarts",
+            "Restarts of supervised background tasks, by task",
+            m.task_restarts.clone(),
+        );
         m
+    }
+
+    pub fn task_failed(&self, task: &'static str, kind: &'static str) {
+        self.task_failures
+            .get_or_create(&TaskFailureLabel { task, kind })
+            .inc();
+    }
+
+    pub fn task_restarted(&self, task: &'static str) {
+        self.task_restarts.get_or_create(&TaskLabel { task }).inc();
     }
 
     pub fn webhook_attempt(&self, outcome: &'static str) {
@@ -231,6 +269,8 @@ mod tests {
         m.observe_send(Duration::from_millis(12), None);
         m.observe_send(Duration::from_millis(3), Some("not_ready"));
         m.restored("ok");
+        m.task_failed("webhook_fanout", "panic");
+        m.task_restarted("webhook_fanout");
         let scrape = Scrape {
             by_status: vec![("connected".into(), 2)],
             browsers: vec![(
@@ -252,6 +292,8 @@ mod tests {
             "wa_messages_failed_total{reason=\"not_ready\"} 1",
             "wa_send_duration_seconds_count 2",
             "wa_restores_total{result=\"ok\"} 1",
+            "wa_task_failures_total{task=\"webhook_fanout\",kind=\"panic\"} 1",
+            "wa_task_restarts_total{task=\"webhook_fanout\"} 1",
             "wa_connections{status=\"connected\"} 2",
             "wa_browser_pss_bytes{connection_id=\"abc\"} 1000",
             "wa_browser_cpu_seconds_total{connection_id=\"abc\"} 1.5",

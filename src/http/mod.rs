@@ -44,6 +44,8 @@ pub struct AppState {
     pub webhooks: Arc<tokio::sync::Notify>,
     pub security: auth::SharedSecurity,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The supervised background tasks, for `/ready`.
+    pub tasks: Arc<crate::supervisor::Board>,
 }
 
 impl AppState {
