@@ -55,7 +55,9 @@ where
             .await;
         }
         Kind::Mongo => {
-            let Some(uri) = mongo_uri() else { return };
+            let Some(uri) = crate::skip::mongo_uri() else {
+                return;
+            };
             let name = format!("wa_test_{}", uuid::Uuid::new_v4().simple());
             let store = MongoStore::connect_to(&uri, &name)
                 .await
@@ -74,22 +76,6 @@ where
             }
         }
     }
-}
-
-/// `TEST_MONGO_URI`, or `None` when the Mongo half is explicitly skipped. CI always sets the URI, so
-/// a missing one fails loudly instead of hiding a broken backend.
-fn mongo_uri() -> Option<String> {
-    if let Ok(uri) = std::env::var("TEST_MONGO_URI") {
-        return Some(uri);
-    }
-    if std::env::var("WA_SKIP_MONGO").as_deref() == Ok("1") {
-        eprintln!("WA_SKIP_MONGO=1: skipping the MongoDB half of this contract test");
-        return None;
-    }
-    panic!(
-        "TEST_MONGO_URI is not set. Start a test server with `.ci/mongo-test-server.sh` and export \
-         TEST_MONGO_URI=<the URI it prints>, or set WA_SKIP_MONGO=1 to skip the MongoDB half."
-    );
 }
 
 impl Harness {
