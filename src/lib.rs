@@ -38,7 +38,7 @@ pub struct App {
     webhooks: Arc<tokio::sync::Notify>,
     pub metrics: Arc<metrics::Metrics>,
     /// What the supervised background tasks are doing (for `/ready`).
-    pub tasks: Arc<Board>,
+    tasks: Arc<Board>,
     router: Router,
 }
 

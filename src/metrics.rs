@@ -89,63 +89,78 @@ impl Metrics {
             task_failures: Family::default(),
             task_restarts: Family::default(),
         };
-        let r = &mut m.registry;
-        r.register("qr_codes_shown", "QR codes shown", m.qr_codes_shown.clone());
+        m.register_sessions();
+        m.register_background();
+        m
+    }
+
+    fn register_sessions(&mut self) {
+        let r = &mut self.registry;
+        r.register(
+            "qr_codes_shown",
+            "QR codes shown",
+            self.qr_codes_shown.clone(),
+        );
         r.register(
             "scans",
             "Connections linked by a scan and ready",
-            m.scans.clone(),
+            self.scans.clone(),
         );
-        r.register("messages_sent", "Messages sent", m.messages_sent.clone());
+        r.register("messages_sent", "Messages sent", self.messages_sent.clone());
         r.register(
             "messages_received",
             "Incoming messages",
-            m.messages_received.clone(),
+            self.messages_received.clone(),
         );
         r.register(
             "messages_failed",
             "Sends that failed, by reason",
-            m.messages_failed.clone(),
+            self.messages_failed.clone(),
         );
         r.register(
             "send_duration_seconds",
             "Send API latency inside the gateway",
-            m.send_duration.clone(),
+            self.send_duration.clone(),
         );
         r.register(
             "restores",
             "Linked connections restored at boot, by result (ok, expired, failed)",
-            m.restores.clone(),
+            self.restores.clone(),
         );
+    }
+
+    fn register_background(&mut self) {
+        let r = &mut self.registry;
         r.register(
             "webhook_attempts",
             "Webhook delivery attempts, by outcome (delivered, retry, dead_letter)",
-            m.webhook_attempts.clone(),
+            self.webhook_attempts.clone(),
         );
         r.register(
             "webhook_queue_depth",
             "Webhook deliveries pending at the dispatcher's last pass",
-            m.webhook_queue_depth.clone(),
+            self.webhook_queue_depth.clone(),
         );
         r.register(
             "task_failures",
             "Background tasks that panicked or returned an error, by task and kind",
-            m.task_failures.clone(),
+            self.task_failures.clone(),
         );
         r.register(
             "task_restarts",
             "Restarts of supervised background tasks, by task",
-            m.task_restarts.clone(),
+            self.task_restarts.clone(),
         );
-        m
     }
 
+    /// A background task panicked or returned an error (`kind`).
     pub fn task_failed(&self, task: &'static str, kind: &'static str) {
         self.task_failures
             .get_or_create(&TaskFailureLabel { task, kind })
             .inc();
     }
 
+    /// The supervisor restarted a failed task.
     pub fn task_restarted(&self, task: &'static str) {
         self.task_restarts.get_or_create(&TaskLabel { task }).inc();
     }
@@ -206,6 +221,12 @@ impl Scrape {
                 .set(*n);
         }
         r.register("connections", "Connections by status", status);
+        self.register_browsers(&mut r);
+        self.register_gateway(&mut r);
+        r
+    }
+
+    fn register_browsers(&self, r: &mut Registry) {
         let pss: Family<ConnectionLabel, Gauge> = Family::default();
         let rss: Family<ConnectionLabel, Gauge> = Family::default();
         let procs: Family<ConnectionLabel, Gauge> = Family::default();
@@ -239,19 +260,20 @@ impl Scrape {
             "CPU time of the connection's live Chromium processes",
             cpu,
         );
-        if let Some(g) = &self.gateway {
-            let pss: Gauge = Gauge::default();
-            pss.set(clamp(g.pss_bytes));
-            r.register("gateway_pss_bytes", "PSS of the gateway process alone", pss);
-            let cpu: Counter<f64, AtomicU64> = Counter::default();
-            cpu.inc_by(g.cpu_seconds);
-            r.register(
-                "gateway_cpu_seconds",
-                "CPU time of the gateway process alone",
-                cpu,
-            );
-        }
-        r
+    }
+
+    fn register_gateway(&self, r: &mut Registry) {
+        let Some(g) = &self.gateway else { return };
+        let pss: Gauge = Gauge::default();
+        pss.set(clamp(g.pss_bytes));
+        r.register("gateway_pss_bytes", "PSS of the gateway process alone", pss);
+        let cpu: Counter<f64, AtomicU64> = Counter::default();
+        cpu.inc_by(g.cpu_seconds);
+        r.register(
+            "gateway_cpu_seconds",
+            "CPU time of the gateway process alone",
+            cpu,
+        );
     }
 }
 

@@ -20,6 +20,7 @@ use crate::metrics::Metrics;
 
 /// Why a task stopped early; the supervisor logs it and restarts the task.
 pub type TaskError = Box<dyn std::error::Error + Send + Sync>;
+/// What a supervised task returns: `Ok` when its work is done or it stopped when asked.
 pub type TaskResult = Result<(), TaskError>;
 
 /// How long a task may take to drain after it is asked to stop, before it is aborted.
@@ -28,10 +29,10 @@ const GRACE: Duration = Duration::from_secs(30);
 /// The pause before a restart: `initial`, doubling after each failure up to `max`, and back to
 /// `initial` once a run lasted `stable` (a task that failed once an hour is not flapping).
 #[derive(Debug, Clone, Copy)]
-pub struct Backoff {
-    pub initial: Duration,
-    pub max: Duration,
-    pub stable: Duration,
+struct Backoff {
+    initial: Duration,
+    max: Duration,
+    stable: Duration,
 }
 
 impl Default for Backoff {
@@ -52,6 +53,7 @@ pub struct Spec {
     pub required: bool,
 }
 
+/// What a task is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskState {
@@ -124,6 +126,7 @@ struct Supervised {
 }
 
 impl Supervisor {
+    /// A supervisor that reports on `board` and counts failures in `metrics`.
     pub fn new(board: Arc<Board>, metrics: Arc<Metrics>) -> Self {
         Self {
             board,
@@ -134,8 +137,9 @@ impl Supervisor {
         }
     }
 
-    /// Other pauses than the defaults (tests).
-    pub fn with_timing(mut self, backoff: Backoff, grace: Duration) -> Self {
+    /// Other pauses than the defaults.
+    #[cfg(test)]
+    fn with_timing(mut self, backoff: Backoff, grace: Duration) -> Self {
         self.backoff = backoff;
         self.grace = grace;
         self

@@ -100,14 +100,13 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::supervisor::{Backoff, Spec, Supervisor};
+    use crate::supervisor::{Spec, Supervisor};
 
     #[tokio::test(start_paused = true)]
     async fn a_failing_required_task_makes_the_gateway_not_ready_and_shows_in_tasks() {
         let board = Arc::new(Board::default());
         let metrics = Arc::new(crate::metrics::Metrics::new());
-        let mut tasks = Supervisor::new(board.clone(), metrics)
-            .with_timing(Backoff::default(), std::time::Duration::from_secs(1));
+        let mut tasks = Supervisor::new(board.clone(), metrics);
         let spec = Spec {
             name: "webhook_dispatcher",
             required: true,

@@ -1,8 +1,5 @@
-//! MongoDB for end-to-end tests: `TEST_MONGO_URI` names a server (CI starts one); every test gets
-//! its own database, dropped afterwards.
-
-/// The server to use; see [`super::skip::mongo_uri`] for what happens without one.
-pub use super::skip::mongo_uri as uri;
+//! MongoDB for end-to-end tests: `TEST_MONGO_URI` names a server (CI starts one, see
+//! [`super::skip::mongo_uri`]); every test gets its own database, dropped afterwards.
 
 /// A fresh database name for one test.
 pub fn database_name() -> String {

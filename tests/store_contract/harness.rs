@@ -59,10 +59,10 @@ where
                 return;
             };
             let name = format!("wa_test_{}", uuid::Uuid::new_v4().simple());
-            let store = MongoStore::connect_to(&uri, &name)
+            let store = MongoStore::connect(&uri, Some(&name))
                 .await
                 .unwrap_or_else(|e| panic!("connect to TEST_MONGO_URI ({uri}): {e}"));
-            let db = store.database().clone();
+            let db = inspection_database(&uri, &name).await;
             let harness = Harness {
                 store: Arc::new(store),
                 backend: Backend::Mongo(db.clone()),
@@ -76,6 +76,19 @@ where
             }
         }
     }
+}
+
+/// The case's database, through a client of the test's own. The URI must not name a database:
+/// the store would use that one instead of the case's.
+async fn inspection_database(uri: &str, name: &str) -> mongodb::Database {
+    let options = mongodb::options::ClientOptions::parse(uri).await.unwrap();
+    assert_eq!(
+        options.default_database, None,
+        "TEST_MONGO_URI must not name a database: every case uses a fresh one"
+    );
+    mongodb::Client::with_options(options)
+        .unwrap()
+        .database(name)
 }
 
 impl Harness {
