@@ -36,10 +36,6 @@ impl ChatId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    pub fn is_group(&self) -> bool {
-        self.0.ends_with("@g.us")
-    }
 }
 
 impl fmt::Display for ChatId {
@@ -94,7 +90,7 @@ mod tests {
     #[test]
     fn accepts_group_ids() {
         let id = ChatId::parse("120363012345678901@g.us").unwrap();
-        assert!(id.is_group());
+        assert_eq!(id.as_str(), "120363012345678901@g.us");
         assert!(ChatId::parse("923001234567-1612345678@g.us").is_ok());
     }
 

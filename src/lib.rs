@@ -12,6 +12,7 @@ pub mod procstats;
 pub mod qr;
 pub mod session;
 pub mod store;
+pub mod supervisor;
 pub mod telemetry;
 pub mod whatsapp;
 
@@ -26,6 +27,7 @@ pub use config::Config;
 use events::EventBus;
 use session::{SessionManager, SessionsDeps};
 use store::Store;
+use supervisor::{Board, Spec, Supervisor};
 
 /// The assembled service.
 pub struct App {
@@ -35,6 +37,8 @@ pub struct App {
     pub manager: Arc<SessionManager>,
     webhooks: Arc<tokio::sync::Notify>,
     pub metrics: Arc<metrics::Metrics>,
+    /// What the supervised background tasks are doing (for `/ready`).
+    tasks: Arc<Board>,
     router: Router,
 }
 
@@ -66,6 +70,7 @@ impl App {
             launcher: Arc::new(whatsapp::ChromiumLauncher),
         }));
         let webhooks = Arc::new(tokio::sync::Notify::new());
+        let tasks = Arc::new(Board::default());
         let router = http::router(http::AppState {
             config: config.clone(),
             store: store.clone(),
@@ -74,6 +79,7 @@ impl App {
             webhooks: webhooks.clone(),
             security: Arc::new(http::auth::Security::new(config.security.clone())),
             metrics: metrics.clone(),
+            tasks: tasks.clone(),
         });
         Ok(Self {
             config,
@@ -82,46 +88,71 @@ impl App {
             manager,
             webhooks,
             metrics,
+            tasks,
             router,
         })
     }
 
-    /// Serves on `listener` until `shutdown` resolves, then closes every browser and waits for it.
+    /// Serves on `listener` until `shutdown` resolves, then stops the background work, closes
+    /// every browser and waits for it.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let addr = listener.local_addr()?;
-        let settings = Arc::new(self.config.webhooks.clone());
-        let delivery = events::start_webhooks(
-            &self.bus,
+        let mut tasks = Supervisor::new(self.tasks.clone(), self.metrics.clone());
+        events::start_webhooks(
+            &mut tasks,
+            self.bus.clone(),
             self.store.clone(),
-            settings,
+            Arc::new(self.config.webhooks.clone()),
             self.webhooks.clone(),
             self.metrics.clone(),
         );
         let to_restore = self.manager.prepare_restore().await;
+        start_restore(&mut tasks, self.manager.clone(), to_restore);
         tracing::info!(%addr, "wa-gateway listening");
-        let restoring = tokio::spawn({
-            let manager = self.manager.clone();
-            async move { manager.restore(to_restore).await }
-        });
         let app = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
+        // No browser may start while the others close; the webhooks stop last, so that what the
+        // closing sessions recorded is still fanned out.
+        tasks.stop(RESTORE_TASK).await;
         tracing::info!("closing every browser");
-        restoring.abort();
-        let _ = restoring.await;
-        for task in delivery {
-            task.abort();
-        }
         self.manager.shutdown().await;
+        tasks.shutdown().await;
         served
     }
+}
+
+const RESTORE_TASK: &str = "restore";
+
+/// Brings back the linked connections in the background. A restart after a panic restores the
+/// same list: those already running are only waited for.
+fn start_restore(tasks: &mut Supervisor, manager: Arc<SessionManager>, ids: Vec<String>) {
+    let spec = Spec {
+        name: RESTORE_TASK,
+        required: false,
+    };
+    tasks.spawn(spec, move |stop| {
+        let (manager, ids) = (manager.clone(), ids.clone());
+        async move {
+            let count = ids.len();
+            tokio::select! {
+                () = manager.restore(ids) => {}
+                () = stop.cancelled() => tracing::warn!(
+                    count,
+                    "shutdown came before the restore finished; the connections not back yet \
+                     stay linked and are restored at the next start"
+                ),
+            }
+            Ok(())
+        }
+    });
 }
 
 /// A database that is still starting (compose, k8s) is waited for; a wrong address fails clearly.

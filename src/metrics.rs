@@ -25,6 +25,18 @@ pub struct ResultLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TaskLabel {
+    pub task: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TaskFailureLabel {
+    pub task: &'static str,
+    /// `panic` or `error`.
+    pub kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StatusLabel {
     status: String,
 }
@@ -48,6 +60,10 @@ pub struct Metrics {
     pub webhook_attempts: Family<ResultLabel, Counter>,
     /// Deliveries waiting (pending) at the dispatcher's last pass.
     pub webhook_queue_depth: Gauge,
+    /// Background tasks that panicked or failed, by task and kind.
+    pub task_failures: Family<TaskFailureLabel, Counter>,
+    /// Restarts of supervised background tasks, by task.
+    pub task_restarts: Family<TaskLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -70,46 +86,83 @@ impl Metrics {
             restores: Family::default(),
             webhook_attempts: Family::default(),
             webhook_queue_depth: Gauge::default(),
+            task_failures: Family::default(),
+            task_restarts: Family::default(),
         };
-        let r = &mut m.registry;
-        r.register("qr_codes_shown", "QR codes shown", m.qr_codes_shown.clone());
+        m.register_sessions();
+        m.register_background();
+        m
+    }
+
+    fn register_sessions(&mut self) {
+        let r = &mut self.registry;
+        r.register(
+            "qr_codes_shown",
+            "QR codes shown",
+            self.qr_codes_shown.clone(),
+        );
         r.register(
             "scans",
             "Connections linked by a scan and ready",
-            m.scans.clone(),
+            self.scans.clone(),
         );
-        r.register("messages_sent", "Messages sent", m.messages_sent.clone());
+        r.register("messages_sent", "Messages sent", self.messages_sent.clone());
         r.register(
             "messages_received",
             "Incoming messages",
-            m.messages_received.clone(),
+            self.messages_received.clone(),
         );
         r.register(
             "messages_failed",
             "Sends that failed, by reason",
-            m.messages_failed.clone(),
+            self.messages_failed.clone(),
         );
         r.register(
             "send_duration_seconds",
             "Send API latency inside the gateway",
-            m.send_duration.clone(),
+            self.send_duration.clone(),
         );
         r.register(
             "restores",
             "Linked connections restored at boot, by result (ok, expired, failed)",
-            m.restores.clone(),
+            self.restores.clone(),
         );
+    }
+
+    fn register_background(&mut self) {
+        let r = &mut self.registry;
         r.register(
             "webhook_attempts",
             "Webhook delivery attempts, by outcome (delivered, retry, dead_letter)",
-            m.webhook_attempts.clone(),
+            self.webhook_attempts.clone(),
         );
         r.register(
             "webhook_queue_depth",
             "Webhook deliveries pending at the dispatcher's last pass",
-            m.webhook_queue_depth.clone(),
+            self.webhook_queue_depth.clone(),
         );
-        m
+        r.register(
+            "task_failures",
+            "Background tasks that panicked or returned an error, by task and kind",
+            self.task_failures.clone(),
+        );
+        r.register(
+            "task_restarts",
+            "Restarts of supervised background tasks, by task",
+            self.task_restarts.clone(),
+        );
+    }
+
+    /// A background task panicked or returned an error (`kind`).
+    pub fn task_failed(&self, task: &'static str, kind: &'static str) {
+        self.task_failures
+            .get_or_create(&TaskFailureLabel { task, kind })
+            .inc();
+    }
+
+    /// The supervisor restarted a failed task.
+    pub fn task_restarted(&self, task: &'static str) {
+        self.task_restarts.get_or_create(&TaskLabel { task }).inc();
     }
 
     pub fn webhook_attempt(&self, outcome: &'static str) {
@@ -168,6 +221,12 @@ impl Scrape {
                 .set(*n);
         }
         r.register("connections", "Connections by status", status);
+        self.register_browsers(&mut r);
+        self.register_gateway(&mut r);
+        r
+    }
+
+    fn register_browsers(&self, r: &mut Registry) {
         let pss: Family<ConnectionLabel, Gauge> = Family::default();
         let rss: Family<ConnectionLabel, Gauge> = Family::default();
         let procs: Family<ConnectionLabel, Gauge> = Family::default();
@@ -201,19 +260,20 @@ impl Scrape {
             "CPU time of the connection's live Chromium processes",
             cpu,
         );
-        if let Some(g) = &self.gateway {
-            let pss: Gauge = Gauge::default();
-            pss.set(clamp(g.pss_bytes));
-            r.register("gateway_pss_bytes", "PSS of the gateway process alone", pss);
-            let cpu: Counter<f64, AtomicU64> = Counter::default();
-            cpu.inc_by(g.cpu_seconds);
-            r.register(
-                "gateway_cpu_seconds",
-                "CPU time of the gateway process alone",
-                cpu,
-            );
-        }
-        r
+    }
+
+    fn register_gateway(&self, r: &mut Registry) {
+        let Some(g) = &self.gateway else { return };
+        let pss: Gauge = Gauge::default();
+        pss.set(clamp(g.pss_bytes));
+        r.register("gateway_pss_bytes", "PSS of the gateway process alone", pss);
+        let cpu: Counter<f64, AtomicU64> = Counter::default();
+        cpu.inc_by(g.cpu_seconds);
+        r.register(
+            "gateway_cpu_seconds",
+            "CPU time of the gateway process alone",
+            cpu,
+        );
     }
 }
 
@@ -231,6 +291,8 @@ mod tests {
         m.observe_send(Duration::from_millis(12), None);
         m.observe_send(Duration::from_millis(3), Some("not_ready"));
         m.restored("ok");
+        m.task_failed("webhook_fanout", "panic");
+        m.task_restarted("webhook_fanout");
         let scrape = Scrape {
             by_status: vec![("connected".into(), 2)],
             browsers: vec![(
@@ -252,6 +314,8 @@ mod tests {
             "wa_messages_failed_total{reason=\"not_ready\"} 1",
             "wa_send_duration_seconds_count 2",
             "wa_restores_total{result=\"ok\"} 1",
+            "wa_task_failures_total{task=\"webhook_fanout\",kind=\"panic\"} 1",
+            "wa_task_restarts_total{task=\"webhook_fanout\"} 1",
             "wa_connections{status=\"connected\"} 2",
             "wa_browser_pss_bytes{connection_id=\"abc\"} 1000",
             "wa_browser_cpu_seconds_total{connection_id=\"abc\"} 1.5",

@@ -23,7 +23,7 @@ enum Backend {
 
 impl Backend {
     fn mongo() -> Option<Self> {
-        let uri = mongo::uri()?;
+        let uri = common::skip::mongo_uri()?;
         Some(Self::Mongo {
             uri,
             db: mongo::database_name(),

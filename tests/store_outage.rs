@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::mongo::{self, PrivateServer};
+use common::mongo::PrivateServer;
 use common::{eventually, spawn_app_with, Options, LINK_TIMEOUT};
 use reqwest::StatusCode;
 
@@ -13,7 +13,7 @@ const ALICE: &str = "923001234567";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mongodb_outage_answers_503_and_the_gateway_recovers_without_a_restart() {
-    if mongo::uri().is_none() {
+    if common::skip::mongo_uri().is_none() {
         return;
     }
     let storage = tempfile::tempdir().unwrap();

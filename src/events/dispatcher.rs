@@ -9,6 +9,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use tokio::sync::{Notify, Semaphore};
+use tokio::task::{JoinError, JoinSet};
+use tokio_util::sync::CancellationToken;
 
 use super::signature;
 use crate::config::WebhookSettings;
@@ -19,6 +21,8 @@ use crate::store::{Delivery, DeliveryStatus, Store, StoreResult, WebhookTarget};
 const PAGE: usize = 10_000;
 const IDLE_PASS: Duration = Duration::from_secs(1);
 const ERROR_TEXT_MAX: usize = 300;
+/// How long a stopping dispatcher lets the attempts in flight finish.
+const DRAIN_LIMIT: Duration = Duration::from_secs(15);
 
 /// Deliveries of one connection to one webhook: sent one at a time, in event order.
 type Lane = (String, WebhookTarget);
@@ -29,6 +33,8 @@ pub struct Dispatcher {
     http: reqwest::Client,
     wake: Arc<Notify>,
     busy: Mutex<HashSet<Lane>>,
+    /// The attempts started and not yet reaped; they outlive a restart of [`Self::run`].
+    inflight: Mutex<JoinSet<()>>,
     permits: Arc<Semaphore>,
     metrics: Arc<Metrics>,
 }
@@ -66,13 +72,14 @@ impl Dispatcher {
             http,
             wake,
             busy: Mutex::new(HashSet::new()),
+            inflight: Mutex::new(JoinSet::new()),
             metrics,
         })
     }
 
-    /// Runs forever: a pass whenever woken (new deliveries, a lane freed) or when the next retry
-    /// falls due.
-    pub async fn run(self: Arc<Self>) {
+    /// Runs until `stop`: a pass whenever woken (new deliveries, a lane freed) or when the next
+    /// retry falls due. Then lets the attempts in flight finish (up to a bound) and starts none.
+    pub async fn run(self: Arc<Self>, stop: CancellationToken) {
         loop {
             let next_due = match self.schedule().await {
                 Ok(due) => due,
@@ -87,12 +94,35 @@ impl Dispatcher {
             tokio::select! {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(pause) => {}
+                _ = stop.cancelled() => return self.drain().await,
             }
+        }
+    }
+
+    /// Waits for the attempts in flight; what is still running at the limit is abandoned and
+    /// stays pending, so the next start sends it.
+    async fn drain(&self) {
+        let mut inflight = std::mem::take(&mut *self.inflight.lock().unwrap());
+        let count = inflight.len();
+        let drained = tokio::time::timeout(DRAIN_LIMIT, async {
+            while let Some(done) = inflight.join_next().await {
+                self.reaped(done);
+            }
+        })
+        .await;
+        match drained {
+            Ok(()) => tracing::debug!(count, "webhook attempts in flight finished"),
+            Err(_) => tracing::warn!(
+                left = inflight.len(),
+                "webhook attempts still in flight at shutdown were stopped; they stay pending \
+                 and are sent at the next start"
+            ),
         }
     }
 
     /// Starts an attempt for every idle lane whose head is due; returns the earliest later due.
     async fn schedule(self: &Arc<Self>) -> StoreResult<Option<DateTime<Utc>>> {
+        self.reap();
         let pending = self.store.pending_deliveries(PAGE).await?;
         self.metrics.webhook_queue_depth.set(pending.len() as i64);
         let now = Utc::now();
@@ -114,17 +144,40 @@ impl Dispatcher {
             if !self.busy.lock().unwrap().insert(lane.clone()) {
                 continue;
             }
-            let this = self.clone();
-            tokio::spawn(async move {
-                let _permit = this.permits.clone().acquire_owned().await;
-                if let Err(e) = this.attempt(delivery).await {
-                    tracing::warn!(error = %e, "webhook delivery not recorded; will retry");
-                }
-                this.busy.lock().unwrap().remove(&lane);
-                this.wake.notify_one();
-            });
+            self.start(lane, delivery);
         }
         Ok(next_due)
+    }
+
+    fn start(self: &Arc<Self>, lane: Lane, delivery: Delivery) {
+        let guard = LaneGuard {
+            dispatcher: self.clone(),
+            lane,
+        };
+        self.inflight.lock().unwrap().spawn(async move {
+            let this = &guard.dispatcher;
+            let _permit = this.permits.clone().acquire_owned().await;
+            if let Err(e) = this.attempt(delivery).await {
+                tracing::warn!(error = %e, "webhook delivery not recorded; will retry");
+            }
+        });
+    }
+
+    /// Collects finished attempts so the set does not grow.
+    fn reap(&self) {
+        let mut inflight = self.inflight.lock().unwrap();
+        while let Some(done) = inflight.try_join_next() {
+            self.reaped(done);
+        }
+    }
+
+    fn reaped(&self, done: Result<(), JoinError>) {
+        if let Err(e) = done {
+            if e.is_panic() {
+                tracing::error!(error = ?e, "a webhook attempt panicked; its delivery stays pending");
+                self.metrics.task_failed("webhook_attempt", "panic");
+            }
+        }
     }
 
     async fn attempt(&self, mut delivery: Delivery) -> StoreResult<()> {
@@ -227,6 +280,23 @@ impl Dispatcher {
             .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
             .min(self.settings.retry_max);
         exp.mul_f64(rand::rng().random_range(0.8..1.2))
+    }
+}
+
+/// Frees its lane when the attempt ends, however it ends (done, panicked, stopped at shutdown), and
+/// wakes the scheduler for the lane's next delivery.
+struct LaneGuard {
+    dispatcher: Arc<Dispatcher>,
+    lane: Lane,
+}
+
+impl Drop for LaneGuard {
+    fn drop(&mut self) {
+        let busy = &self.dispatcher.busy;
+        busy.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.lane);
+        self.dispatcher.wake.notify_one();
     }
 }
 

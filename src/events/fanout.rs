@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::{broadcast, Notify};
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::config::WebhookSettings;
@@ -43,8 +44,13 @@ impl Fanout {
         }
     }
 
-    /// Runs until the bus closes: a pass after every burst of events, and one every second.
-    pub async fn run(mut self, mut events: broadcast::Receiver<Arc<StoredEvent>>) {
+    /// Runs until the bus closes or `stop`: a pass after every burst of events, one every
+    /// second, and a last one when stopped so every event recorded so far has its deliveries.
+    pub async fn run(
+        mut self,
+        mut events: broadcast::Receiver<Arc<StoredEvent>>,
+        stop: CancellationToken,
+    ) {
         loop {
             if let Err(e) = self.pass().await {
                 tracing::warn!(error = %e, "webhook fan-out pass failed; will retry");
@@ -58,7 +64,18 @@ impl Fanout {
                     while events.try_recv().is_ok() {}
                 }
                 _ = tokio::time::sleep(IDLE_PASS) => {}
+                _ = stop.cancelled() => return self.last_pass().await,
             }
+        }
+    }
+
+    async fn last_pass(mut self) {
+        match self.pass().await {
+            Ok(()) => tracing::debug!("webhook fan-out finished its last pass"),
+            Err(e) => tracing::warn!(
+                error = %e,
+                "webhook fan-out stopped before its last pass; the next start fans out what is left"
+            ),
         }
     }
 

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 pub use self::event::{Envelope, Event, EVENT_NAMES};
 use crate::store::{Store, StoreError, StoreResult, StoredEvent};
+use crate::supervisor::{Spec, Supervisor};
 
 /// A subscriber that falls this far behind is told it lagged and must catch up from the outbox.
 const BUS_CAPACITY: usize = 1024;
@@ -61,19 +62,50 @@ impl EventBus {
     }
 }
 
-/// Starts webhook delivery in the background: the fan-out (events -> deliveries) and the
-/// dispatcher (deliveries -> HTTP), which `wake` prods.
+/// Starts webhook delivery under `tasks`: the fan-out (events -> deliveries) and the dispatcher
+/// (deliveries -> HTTP), which `wake` prods. Both are required for readiness.
 pub fn start_webhooks(
-    bus: &EventBus,
+    tasks: &mut Supervisor,
+    bus: Arc<EventBus>,
     store: Arc<dyn Store>,
     settings: Arc<crate::config::WebhookSettings>,
     wake: Arc<tokio::sync::Notify>,
     metrics: Arc<crate::metrics::Metrics>,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    let fanout = fanout::Fanout::new(store.clone(), settings.clone(), wake.clone());
-    let dispatcher = dispatcher::Dispatcher::new(store, settings, wake.clone(), metrics);
-    vec![
-        tokio::spawn(fanout.run(bus.subscribe())),
-        tokio::spawn(dispatcher.run()),
-    ]
+) {
+    let fanout = Spec {
+        name: FANOUT_TASK,
+        required: true,
+    };
+    let (fanout_store, fanout_settings, fanout_wake) =
+        (store.clone(), settings.clone(), wake.clone());
+    tasks.spawn(fanout, move |stop| {
+        // A restart starts afresh: a new subscription, and the stored cursor says where to resume.
+        let fanout = fanout::Fanout::new(
+            fanout_store.clone(),
+            fanout_settings.clone(),
+            fanout_wake.clone(),
+        );
+        let events = bus.subscribe();
+        async move {
+            fanout.run(events, stop).await;
+            Ok(())
+        }
+    });
+    // One dispatcher across restarts: its busy lanes and attempts in flight survive a restart.
+    let dispatcher = dispatcher::Dispatcher::new(store, settings, wake, metrics);
+    let spec = Spec {
+        name: DISPATCHER_TASK,
+        required: true,
+    };
+    tasks.spawn(spec, move |stop| {
+        let dispatcher = dispatcher.clone();
+        async move {
+            dispatcher.run(stop).await;
+            Ok(())
+        }
+    });
 }
+
+/// The supervised tasks' names, as `/metrics` and `/ready` show them.
+const FANOUT_TASK: &str = "webhook_fanout";
+const DISPATCHER_TASK: &str = "webhook_dispatcher";

@@ -21,6 +21,8 @@ pub struct AppState {
     pub webhooks: Arc<tokio::sync::Notify>,
     pub security: SharedSecurity,
     pub metrics: Arc<Metrics>,
+    /// The supervised background tasks, for `/ready`.
+    pub tasks: Arc<crate::supervisor::Board>,
 }
 
 impl AppState {

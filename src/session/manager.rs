@@ -127,6 +127,8 @@ impl SessionManager {
         mode: Mode,
     ) -> SessionHandle {
         let (handle, task) = Session::spawn(self.deps.clone(), id.to_owned(), mode);
+        let task =
+            crate::supervisor::notice("session", id.to_owned(), task, self.deps.metrics.clone());
         sessions.insert(
             id.to_owned(),
             Entry {

@@ -59,16 +59,6 @@ impl MongoStore {
         Self::with_options(options, &name).await
     }
 
-    /// Like `connect`, but always uses `database` (tests give each case a fresh one).
-    pub async fn connect_to(uri: &str, database: &str) -> StoreResult<MongoStore> {
-        Self::with_options(client_options(uri).await?, database).await
-    }
-
-    /// The database this store writes to.
-    pub fn database(&self) -> &Database {
-        &self.db
-    }
-
     async fn with_options(options: ClientOptions, database: &str) -> StoreResult<MongoStore> {
         let db = Client::with_options(options)
             .map_err(map_err)?

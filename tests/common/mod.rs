@@ -9,6 +9,7 @@ pub mod mongo;
 pub mod process;
 pub mod qr;
 pub mod receiver;
+pub mod skip;
 pub mod stream;
 pub mod wait;
 

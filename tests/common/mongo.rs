@@ -1,17 +1,5 @@
-//! MongoDB for end-to-end tests: `TEST_MONGO_URI` names a server (CI starts one); every test gets
-//! its own database, dropped afterwards.
-
-/// The server to use; panics when none is configured unless `WA_SKIP_MONGO=1` says to skip.
-pub fn uri() -> Option<String> {
-    match std::env::var("TEST_MONGO_URI") {
-        Ok(uri) if !uri.is_empty() => Some(uri),
-        _ if std::env::var("WA_SKIP_MONGO").as_deref() == Ok("1") => None,
-        _ => panic!(
-            "TEST_MONGO_URI is not set: start a server with `.ci/mongo-test-server.sh start` \
-             (or set WA_SKIP_MONGO=1 to skip the MongoDB half)"
-        ),
-    }
-}
+//! MongoDB for end-to-end tests: `TEST_MONGO_URI` names a server (CI starts one, see
+//! [`super::skip::mongo_uri`]); every test gets its own database, dropped afterwards.
 
 /// A fresh database name for one test.
 pub fn database_name() -> String {

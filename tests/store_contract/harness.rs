@@ -55,12 +55,14 @@ where
             .await;
         }
         Kind::Mongo => {
-            let Some(uri) = mongo_uri() else { return };
+            let Some(uri) = crate::skip::mongo_uri() else {
+                return;
+            };
             let name = format!("wa_test_{}", uuid::Uuid::new_v4().simple());
-            let store = MongoStore::connect_to(&uri, &name)
+            let store = MongoStore::connect(&uri, Some(&name))
                 .await
                 .unwrap_or_else(|e| panic!("connect to TEST_MONGO_URI ({uri}): {e}"));
-            let db = store.database().clone();
+            let db = inspection_database(&uri, &name).await;
             let harness = Harness {
                 store: Arc::new(store),
                 backend: Backend::Mongo(db.clone()),
@@ -76,20 +78,17 @@ where
     }
 }
 
-/// `TEST_MONGO_URI`, or `None` when the Mongo half is explicitly skipped. CI always sets the URI, so
-/// a missing one fails loudly instead of hiding a broken backend.
-fn mongo_uri() -> Option<String> {
-    if let Ok(uri) = std::env::var("TEST_MONGO_URI") {
-        return Some(uri);
-    }
-    if std::env::var("WA_SKIP_MONGO").as_deref() == Ok("1") {
-        eprintln!("WA_SKIP_MONGO=1: skipping the MongoDB half of this contract test");
-        return None;
-    }
-    panic!(
-        "TEST_MONGO_URI is not set. Start a test server with `.ci/mongo-test-server.sh` and export \
-         TEST_MONGO_URI=<the URI it prints>, or set WA_SKIP_MONGO=1 to skip the MongoDB half."
+/// The case's database, through a client of the test's own. The URI must not name a database:
+/// the store would use that one instead of the case's.
+async fn inspection_database(uri: &str, name: &str) -> mongodb::Database {
+    let options = mongodb::options::ClientOptions::parse(uri).await.unwrap();
+    assert_eq!(
+        options.default_database, None,
+        "TEST_MONGO_URI must not name a database: every case uses a fresh one"
     );
+    mongodb::Client::with_options(options)
+        .unwrap()
+        .database(name)
 }
 
 impl Harness {
