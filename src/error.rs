@@ -29,22 +29,6 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidRequest => "INVALID_REQUEST",
-            Self::SessionNotFound => "SESSION_NOT_FOUND",
-            Self::WhatsappNotReady => "WHATSAPP_NOT_READY",
-            Self::MessageFailed => "MESSAGE_FAILED",
-            Self::ServerError => "SERVER_ERROR",
-            Self::Unauthorized => "UNAUTHORIZED",
-            Self::Forbidden => "FORBIDDEN",
-            Self::RateLimited => "RATE_LIMITED",
-            Self::Conflict => "CONFLICT",
-            Self::LimitReached => "LIMIT_REACHED",
-            Self::NotFound => "NOT_FOUND",
-        }
-    }
-
     /// The HTTP status this code is answered with, unless [`ApiError::with_status`] says more.
     pub fn status(self) -> StatusCode {
         match self {

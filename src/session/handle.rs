@@ -93,7 +93,9 @@ impl SessionHandle {
     }
 
     pub fn is_ended(&self) -> bool {
-        matches!(self.live.borrow().phase, Phase::Ended { .. })
+        // A closed channel is an actor that stopped without saying so (a panic): as good as ended,
+        // so that the next send or restore starts a new one.
+        self.live.has_changed().is_err() || matches!(self.live.borrow().phase, Phase::Ended { .. })
     }
 
     /// Waits until `pred` holds for the phase, or `limit` passes; returns the last phase seen.
