@@ -5,12 +5,8 @@ use std::collections::BTreeSet;
 
 use super::*;
 
-/// One event of each kind, with the `data` JSON it must produce (keys in wire order).
-fn samples() -> Vec<(Event, &'static str)> {
-    let profile = Profile {
-        push_name: Some("Alice".into()),
-        platform: Some("android".into()),
-    };
+/// A message as both `message` and `message_create` carry it, with its wire JSON.
+fn sample_message() -> (MessageData, &'static str) {
     let message = MessageData {
         id: Some("true_923007654321@c.us_3EB0".into()),
         from: Some("923001234567@c.us".into()),
@@ -26,7 +22,13 @@ fn samples() -> Vec<(Event, &'static str)> {
         sender_phone: Some("923001234567".into()),
         has_media: false,
     };
-    let message_json = r#"{"id":"true_923007654321@c.us_3EB0","from":"923001234567@c.us","to":"923007654321@c.us","author":null,"chatId":"923007654321@c.us","type":"chat","body":"Hi!","timestamp":"2026-11-25T14:00:00+00:00","pushName":"Alice","fromMe":true,"quotedId":null,"senderPhone":"923001234567","hasMedia":false}"#;
+    let json = r#"{"id":"true_923007654321@c.us_3EB0","from":"923001234567@c.us","to":"923007654321@c.us","author":null,"chatId":"923007654321@c.us","type":"chat","body":"Hi!","timestamp":"2026-11-25T14:00:00+00:00","pushName":"Alice","fromMe":true,"quotedId":null,"senderPhone":"923001234567","hasMedia":false}"#;
+    (message, json)
+}
+
+/// One event of each kind, with the `data` JSON it must produce (keys in wire order).
+fn samples() -> Vec<(Event, &'static str)> {
+    let (message, message_json) = sample_message();
     vec![
         (
             Event::Qr(QrData {
@@ -43,7 +45,10 @@ fn samples() -> Vec<(Event, &'static str)> {
         (
             Event::Ready(ReadyData {
                 number: Some("923001234567".into()),
-                profile,
+                profile: Profile {
+                    push_name: Some("Alice".into()),
+                    platform: Some("android".into()),
+                },
             }),
             r#"{"number":"923001234567","profile":{"pushName":"Alice","platform":"android"}}"#,
         ),

@@ -27,6 +27,21 @@ async fn create(
 
 impl MongoStore {
     pub(super) async fn ensure_indexes(&self) -> StoreResult<()> {
+        self.ensure_connection_indexes().await?;
+        self.ensure_event_indexes().await?;
+        self.ensure_message_indexes().await?;
+        create(
+            &self.api_keys,
+            [
+                unique(doc! { "id": 1 }),
+                unique(doc! { "keyHash": 1 }),
+                plain(doc! { "tenant": 1, "createdAt": 1, "id": 1 }),
+            ],
+        )
+        .await
+    }
+
+    async fn ensure_connection_indexes(&self) -> StoreResult<()> {
         create(
             &self.connections,
             [
@@ -36,6 +51,11 @@ impl MongoStore {
             ],
         )
         .await?;
+        create(&self.webhooks, [unique(doc! { "connectionId": 1 })]).await
+    }
+
+    /// The outbox, its deliveries and the fan-out's cursor.
+    async fn ensure_event_indexes(&self) -> StoreResult<()> {
         create(
             &self.events,
             [
@@ -44,7 +64,6 @@ impl MongoStore {
             ],
         )
         .await?;
-        create(&self.webhooks, [unique(doc! { "connectionId": 1 })]).await?;
         create(
             &self.deliveries,
             [
@@ -55,7 +74,10 @@ impl MongoStore {
             ],
         )
         .await?;
-        create(&self.cursors, [unique(doc! { "name": 1 })]).await?;
+        create(&self.cursors, [unique(doc! { "name": 1 })]).await
+    }
+
+    async fn ensure_message_indexes(&self) -> StoreResult<()> {
         create(
             &self.messages,
             [
@@ -68,15 +90,6 @@ impl MongoStore {
         create(
             &self.idempotency,
             [unique(doc! { "connectionId": 1, "key": 1 })],
-        )
-        .await?;
-        create(
-            &self.api_keys,
-            [
-                unique(doc! { "id": 1 }),
-                unique(doc! { "keyHash": 1 }),
-                plain(doc! { "tenant": 1, "createdAt": 1, "id": 1 }),
-            ],
         )
         .await
     }
