@@ -109,6 +109,7 @@ impl App {
             self.webhooks.clone(),
             self.metrics.clone(),
         );
+        whatsapp::sweep::sweep_session_dir(&self.config.session_dir).await;
         let to_restore = self.manager.prepare_restore().await;
         tracing::info!(%addr, "wa-gateway listening");
         let restoring = tokio::spawn({

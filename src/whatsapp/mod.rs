@@ -4,6 +4,9 @@
 mod browser;
 mod driver;
 pub mod events;
+pub mod guard;
+mod guarded;
+pub mod sweep;
 
 pub use driver::{Driver, DriverError, LaunchSpec, SendReply, Signal, SignalKind};
 pub use events::{ack_name, is_fatal_state, PageEvent, WaMessage};
