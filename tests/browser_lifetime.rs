@@ -249,11 +249,18 @@ fn guarded_shell(script: &str) -> (Child, u32) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let pid = guard::announced_pid(&first).expect("the guard announces the program");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut first = String::new();
+        let _ = BufReader::new(stderr).read_line(&mut first);
+        let _ = tx.send(first);
+    });
+    let first = rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
+    let Some(pid) = guard::announced_pid(&first) else {
+        let _ = child.kill();
+        panic!("the guard did not announce its program: {first:?}");
+    };
     (child, pid)
 }
 

@@ -43,18 +43,23 @@ impl GatewayProcess {
             .spawn()
             .expect("the gateway binary starts");
         let lifeline = guard.stdin.take();
+        // Built first, so that a start that times out still ends what it started (`Drop`).
+        let mut gateway = Self {
+            api: Api::new(String::new()),
+            guard,
+            lifeline,
+            pid: 0,
+            log,
+        };
+        let log = gateway.log.clone();
         let (pid, addr) = eventually("the gateway listens", START_TIMEOUT, || {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
             async move { Some((gateway_pid(&text)?, listening_addr(&text)?)) }
         })
         .await;
-        Self {
-            api: Api::new(format!("http://{addr}")),
-            guard,
-            lifeline,
-            pid,
-            log,
-        }
+        gateway.pid = pid;
+        gateway.api = Api::new(format!("http://{addr}"));
+        gateway
     }
 
     /// The gateway's own pid (not its guard's).
@@ -114,7 +119,12 @@ impl Drop for GatewayProcess {
             }
         }
         if let Ok(None) = self.guard.try_wait() {
-            chromium::kill(self.pid);
+            if self.pid == 0 {
+                // No announcement: this is no guard (a stale binary), so it is the gateway.
+                let _ = self.guard.kill();
+            } else {
+                chromium::kill(self.pid);
+            }
             self.lifeline = None;
             let _ = self.guard.wait();
         }
