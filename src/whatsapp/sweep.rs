@@ -101,3 +101,34 @@ async fn users(dir: &Path) -> Vec<ProfileUser> {
         .await
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::CommandExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_process_on_the_profile_is_ended_before_its_lock_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let profile = dir.path().canonicalize().unwrap().join("conn-1");
+        std::fs::create_dir_all(&profile).unwrap();
+        std::os::unix::fs::symlink("otherhost-4242", profile.join("SingletonLock")).unwrap();
+        // `sleep` carries the flag on its command line (as its argv[0]), as a browser would.
+        let mut holder = std::process::Command::new("sleep")
+            .arg0(format!("--user-data-dir={}", profile.display()))
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while users(&profile).await.is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(POLL).await;
+        }
+
+        clear_profile(&profile).await.unwrap();
+
+        assert!(holder.try_wait().unwrap().is_some(), "the holder was ended");
+        assert!(profile.join("SingletonLock").symlink_metadata().is_err());
+        assert!(profile.exists(), "only the locks go");
+    }
+}
