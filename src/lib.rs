@@ -110,6 +110,7 @@ impl App {
             self.webhooks.clone(),
             self.metrics.clone(),
         );
+        whatsapp::sweep::sweep_session_dir(&self.config.session_dir).await;
         let to_restore = self.manager.prepare_restore().await;
         start_restore(&mut tasks, self.manager.clone(), to_restore);
         tracing::info!(%addr, "wa-gateway listening");

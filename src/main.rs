@@ -3,8 +3,17 @@ use std::process::ExitCode;
 use tokio::net::TcpListener;
 use wa_gateway::{telemetry, App, Config};
 
+fn main() -> ExitCode {
+    // `wa-gateway __guard ...` is this binary watching over one browser (see whatsapp::guard):
+    // decided before any runtime, settings or logging start.
+    if let Some(code) = wa_gateway::whatsapp::guard::main_if_requested() {
+        return code;
+    }
+    gateway()
+}
+
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn gateway() -> ExitCode {
     let dotenv = dotenvy::dotenv();
     let config = match Config::from_env() {
         Ok(c) => c,

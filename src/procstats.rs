@@ -3,6 +3,9 @@
 //! Used by `/metrics`, `/wa/connections/:id/stats` and the `wa-bench` harness.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -174,7 +177,7 @@ pub fn tree_stats(root: u32) -> Option<TreeStats> {
 /// Live (not zombie) processes whose command line names `dir/`: every browser of a connection
 /// runs on a profile under its folder. The trailing slash keeps `/tmp/.tmpAb1` from matching
 /// `/tmp/.tmpAb12`'s processes.
-pub fn processes_using(dir: &std::path::Path) -> Vec<u32> {
+pub fn processes_using(dir: &Path) -> Vec<u32> {
     let needle = format!("{}/", dir.display());
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -190,9 +193,85 @@ pub fn processes_using(dir: &std::path::Path) -> Vec<u32> {
         .collect()
 }
 
+/// A live process started with `--user-data-dir` on a profile: a browser, one of its helpers
+/// (renderer, zygote, ...) or a guard that runs one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileUser {
+    pub pid: u32,
+    /// The profile, absolute (a relative one is resolved against the process's working folder).
+    pub profile: PathBuf,
+    /// Not one of Chromium's helper processes (those carry `--type=`): ending this one ends them.
+    pub is_root: bool,
+}
+
+/// Every live process (not this one) whose `--user-data-dir` is `dir` or a folder under it.
+pub fn profile_users(dir: &Path) -> Vec<ProfileUser> {
+    let dirs = [
+        absolute(dir),
+        dir.canonicalize().unwrap_or_else(|_| absolute(dir)),
+    ];
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != me)
+        .filter_map(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let (profile, is_root) = user_data_dir(&cmdline)?;
+            let profile = resolve(pid, &profile);
+            dirs.iter()
+                .any(|d| profile.starts_with(d))
+                .then_some(ProfileUser {
+                    pid,
+                    profile,
+                    is_root,
+                })
+        })
+        .filter(|u| stat(u.pid).is_some_and(|s| s.state != 'Z'))
+        .collect()
+}
+
+/// The `--user-data-dir` of a NUL-separated command line, and whether it lacks `--type=`.
+pub fn user_data_dir(cmdline: &[u8]) -> Option<(PathBuf, bool)> {
+    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    let dir = args
+        .iter()
+        .find_map(|a| a.strip_prefix(b"--user-data-dir=".as_slice()))?;
+    let is_root = !args.iter().any(|a| a.starts_with(b"--type="));
+    Some((PathBuf::from(OsStr::from_bytes(dir)), is_root))
+}
+
+/// `profile` made absolute against the working folder of `pid`, and canonical when it exists.
+fn resolve(pid: u32, profile: &Path) -> PathBuf {
+    let full = match std::fs::read_link(format!("/proc/{pid}/cwd")) {
+        Ok(cwd) if profile.is_relative() => cwd.join(profile),
+        _ => profile.to_owned(),
+    };
+    full.canonicalize().unwrap_or_else(|_| absolute(&full))
+}
+
+/// Without touching the disk: `.` dropped, `..` applied, relative paths taken from our own folder.
+fn absolute(path: &Path) -> PathBuf {
+    let full = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut out = PathBuf::new();
+    for part in full.components() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::process::CommandExt;
 
     #[test]
     fn stat_lines_with_spaces_in_the_name_parse() {
@@ -217,5 +296,61 @@ mod tests {
         let s = tree_stats(std::process::id()).unwrap();
         assert!(s.processes >= 1);
         assert!(s.pss_bytes > 0 && s.rss_bytes >= s.pss_bytes);
+    }
+
+    #[test]
+    fn the_user_data_dir_is_read_from_the_command_line() {
+        let browser = b"/usr/lib/chromium/chromium\0--headless=new\0--user-data-dir=/s/abc\0\0";
+        assert_eq!(
+            user_data_dir(browser),
+            Some((PathBuf::from("/s/abc"), true))
+        );
+        let renderer = b"chromium\0--type=renderer\0--user-data-dir=sessions/x\0";
+        assert_eq!(
+            user_data_dir(renderer),
+            Some((PathBuf::from("sessions/x"), false))
+        );
+        assert_eq!(user_data_dir(b"bash\0-c\0echo --user-data-dir=/s\0"), None);
+    }
+
+    #[test]
+    fn absolute_paths_are_normalised_without_the_disk() {
+        assert_eq!(absolute(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+        assert!(absolute(Path::new("rel")).is_absolute());
+    }
+
+    #[test]
+    fn a_process_on_a_profile_under_a_folder_is_found_and_others_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let profile = dir.path().join("conn-1");
+        std::fs::create_dir_all(&profile).unwrap();
+        // `sleep` carries the flag on its command line (as its argv[0]) and ignores it.
+        let mut child = std::process::Command::new("sleep")
+            .arg0("--user-data-dir=conn-1")
+            .arg("30")
+            .current_dir(dir.path())
+            .spawn()
+            .unwrap();
+        let found = wait_for_users(dir.path(), 1);
+        let other = profile_users(&dir.path().join("conn-10"));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].pid, child.id());
+        assert_eq!(found[0].profile, profile.canonicalize().unwrap());
+        assert!(found[0].is_root);
+        assert!(other.is_empty(), "{other:?}");
+    }
+
+    /// The child needs a moment to exec `sleep` with its final command line.
+    fn wait_for_users(dir: &Path, n: usize) -> Vec<ProfileUser> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let found = profile_users(dir);
+            if found.len() >= n || std::time::Instant::now() > deadline {
+                return found;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 }

@@ -41,7 +41,9 @@ pub struct MemoryRow {
     pub total_pss_mib: f64,
 }
 
-/// PSS of every browser tree under the gateway, plus the gateway itself.
+/// PSS of every browser tree under the gateway, plus the gateway itself. Each tree is rooted at the
+/// browser's guard (about 1.5 MB of its own, counted as one process of the browser's): a true cost
+/// per session.
 pub fn memory(run: &Run) -> MemoryRow {
     let snap = Snapshot::take();
     let gateway_pid = run.gateway.pid();

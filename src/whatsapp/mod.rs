@@ -4,7 +4,10 @@
 mod browser;
 mod driver;
 pub mod events;
+pub mod guard;
+mod guarded;
 mod port;
+pub mod sweep;
 
 pub use driver::{ChromiumLauncher, DriverError, LaunchSpec, SendReply, Signal, SignalKind};
 pub use events::{ack_name, is_fatal_state, PageEvent, WaMessage};

@@ -1,17 +1,28 @@
 //! The gateway as its own process (the release binary's twin), for what only a process can show:
-//! a SIGKILL, a restart on the same store.
+//! a SIGKILL, a restart on the same store. It runs under a guard (the binary's hidden `__guard`
+//! mode, as the gateway runs its browsers), so a test that is itself killed leaves no gateway,
+//! and so no browser, behind.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::time::Duration;
+
+use wa_gateway::whatsapp::guard;
 
 use super::{chromium, eventually, Api};
 
 const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// The guard's grace after the lifeline closes, and a margin for a loaded machine.
+const GONE_TIMEOUT: Duration = Duration::from_secs(10);
+const BINARY: &str = env!("CARGO_BIN_EXE_wa-gateway");
 
 pub struct GatewayProcess {
     pub api: Api,
-    child: Child,
+    /// The guard; the gateway is its child.
+    guard: Child,
+    /// Closing it makes the guard end the gateway.
+    lifeline: Option<ChildStdin>,
+    pid: u32,
     log: PathBuf,
 }
 
@@ -21,7 +32,7 @@ impl GatewayProcess {
     pub async fn start(dir: &Path, env: &[(&str, String)]) -> Self {
         let log = next_log_path(dir);
         let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_wa-gateway"))
+        let mut guard = guard::command(Path::new(BINARY), BINARY)
             .current_dir(dir)
             .env("SEND_MIN_INTERVAL_MS", "0")
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -31,32 +42,50 @@ impl GatewayProcess {
             .stderr(Stdio::from(out))
             .spawn()
             .expect("the gateway binary starts");
-        let addr = eventually("the gateway listens", START_TIMEOUT, || {
+        let lifeline = guard.stdin.take();
+        // Built first, so that a start that times out still ends what it started (`Drop`).
+        let mut gateway = Self {
+            api: Api::new(String::new()),
+            guard,
+            lifeline,
+            pid: 0,
+            log,
+        };
+        let log = gateway.log.clone();
+        let (pid, addr) = eventually("the gateway listens", START_TIMEOUT, || {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
-            async move { listening_addr(&text) }
+            async move { Some((gateway_pid(&text)?, listening_addr(&text)?)) }
         })
         .await;
-        Self {
-            api: Api::new(format!("http://{addr}")),
-            child,
-            log,
-        }
+        gateway.pid = pid;
+        gateway.api = Api::new(format!("http://{addr}"));
+        gateway
     }
 
+    /// The gateway's own pid (not its guard's).
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.pid
     }
 
-    /// Kills the gateway with no chance to clean up, then ends the browsers it left behind
-    /// (they run on profiles under `dir`) as a container runtime would.
+    /// SIGKILLs the gateway itself, as an OOM killer would; returns at once.
+    pub fn kill9(&self) {
+        chromium::kill(self.pid);
+    }
+
+    /// Kills the gateway with no chance to clean up, then waits until nothing runs on `dir`'s
+    /// profiles any more: its browsers must die with it.
     pub async fn sigkill(mut self, dir: &Path) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-        chromium::kill_processes_using(dir);
+        self.kill9();
+        let guard = &mut self.guard;
+        eventually("the gateway's guard exits", GONE_TIMEOUT, || {
+            let done = guard.try_wait().unwrap();
+            async move { done }
+        })
+        .await;
         let dir = dir.to_owned();
         eventually(
-            "the orphaned browsers are gone",
-            Duration::from_secs(10),
+            "the killed gateway's browsers are gone",
+            GONE_TIMEOUT,
             || {
                 let left = chromium::processes_using(&dir);
                 async move { left.is_empty().then_some(()) }
@@ -65,12 +94,12 @@ impl GatewayProcess {
         .await;
     }
 
-    /// SIGTERM, as `docker stop` does; waits for a clean exit.
+    /// SIGTERM, as `docker stop` does; waits for a clean exit (the guard passes its status on).
     pub async fn stop(mut self) {
-        chromium::signal(self.child.id(), "TERM");
-        let child = &mut self.child;
+        chromium::signal(self.pid, "TERM");
+        let guard = &mut self.guard;
         let status = eventually("the gateway exits", Duration::from_secs(30), || {
-            let done = child.try_wait().unwrap();
+            let done = guard.try_wait().unwrap();
             async move { done }
         })
         .await;
@@ -89,9 +118,15 @@ impl Drop for GatewayProcess {
                 eprintln!("{line}");
             }
         }
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+        if let Ok(None) = self.guard.try_wait() {
+            if self.pid == 0 {
+                // No announcement: this is no guard (a stale binary), so it is the gateway.
+                let _ = self.guard.kill();
+            } else {
+                chromium::kill(self.pid);
+            }
+            self.lifeline = None;
+            let _ = self.guard.wait();
         }
     }
 }
@@ -113,6 +148,11 @@ fn next_log_path(dir: &Path) -> PathBuf {
         .map(|n| dir.join(format!("gateway-{n}.log")))
         .find(|p| !p.exists())
         .unwrap()
+}
+
+/// The gateway's pid, from its guard's first line.
+fn gateway_pid(log: &str) -> Option<u32> {
+    log.lines().find_map(guard::announced_pid)
 }
 
 /// The `addr` of the "wa-gateway listening" JSON log line.

@@ -1,15 +1,21 @@
-//! Test helpers: a simulator per test and a real headless Chromium that always gets closed.
+//! Test helpers: a simulator per test and a real headless Chromium that always gets closed, and
+//! that dies with the test process however it ends.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use std::process::Stdio;
+
 use chromiumoxide::cdp::js_protocol::runtime::{AddBindingParams, EventBindingCalled};
-use chromiumoxide::{Browser, BrowserConfig, Page};
+use chromiumoxide::handler::HandlerConfig;
+use chromiumoxide::{Browser, Page};
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, ChildStdin};
 use tokio::task::JoinHandle;
 
 /// Long enough for a loaded 2-core machine, short enough to fail a stuck test.
@@ -58,47 +64,62 @@ pub fn chromium() -> PathBuf {
     .expect("Chromium is not installed (apt-get install chromium)")
 }
 
-/// A headless Chromium with one page and an event log fed by the observer.
+/// Runs the browser's command line (`$@`) in the background and holds it on a lifeline: this
+/// shell's stdin is a pipe whose only writer is the test process, so it reaches EOF when the test
+/// closes it or dies (SIGKILL included), and then the whole process group (this shell, the
+/// browser and every helper of it) is killed. It is the gateway's guard (`wa-gateway __guard`) in
+/// shell: the simulator's tests cannot reach the gateway's binary, and `/bin/sh` is everywhere.
+const GUARD_SH: &str = r#""$@" </dev/null &
+echo "guard: browser pid $!" >&2
+while read -r _; do :; done
+kill -KILL 0"#;
+
+const CHROMIUM_ARGS: &[&str] = &[
+    "--remote-debugging-port=0",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-setuid-sandbox",
+    "--disable-extensions",
+    "--window-size=1280,800",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--password-store=basic",
+    "--disable-blink-features=AutomationControlled",
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,PreloadTopChromeWebUI",
+];
+
+/// A headless Chromium under [`GUARD_SH`], with one page and an event log fed by the observer.
 pub struct TestBrowser {
     browser: Browser,
     handler: JoinHandle<()>,
     listener: JoinHandle<()>,
     pub page: Page,
     events: Arc<Mutex<Vec<Value>>>,
+    guard: Child,
+    /// Dropping it (or the test dying) ends the browser.
+    lifeline: Option<ChildStdin>,
+    pid: u32,
 }
 
 impl TestBrowser {
     /// Launches Chromium on `profile` (its `--user-data-dir`).
     pub async fn launch(profile: &Path) -> TestBrowser {
-        let config = BrowserConfig::builder()
-            .chrome_executable(chromium())
-            .disable_default_args()
-            // Headless comes from the explicit `headless=new` below, not from the builder.
-            .with_head()
-            .no_sandbox()
-            .user_data_dir(profile)
-            .window_size(1280, 800)
-            .viewport(None)
-            .args([
-                "headless=new",
-                "disable-gpu",
-                "disable-quic",
-                "no-first-run",
-                "disable-background-networking",
-                "disable-component-update",
-                "disable-sync",
-                "disable-dev-shm-usage",
-                "password-store=basic",
-                "disable-blink-features=AutomationControlled",
-                "disable-background-timer-throttling",
-                "disable-renderer-backgrounding",
-                "disable-backgrounding-occluded-windows",
-                "disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,PreloadTopChromeWebUI",
-            ])
-            .arg(format!("user-agent={USER_AGENT}"))
-            .build()
-            .expect("browser config");
-        let (mut browser, mut handler) = Browser::launch(config).await.expect("launch Chromium");
+        let (guard, lifeline, pid, url) = start_guarded(profile).await;
+        let config = HandlerConfig {
+            viewport: None,
+            ..HandlerConfig::default()
+        };
+        let (browser, mut handler) = Browser::connect_with_config(url, config)
+            .await
+            .expect("connect to Chromium");
         let handler = tokio::spawn(async move {
             while let Some(event) = handler.next().await {
                 if let Err(chromiumoxide::error::CdpError::Ws(_)) = event {
@@ -106,13 +127,8 @@ impl TestBrowser {
                 }
             }
         });
-        let page = match browser.new_page("about:blank").await {
-            Ok(page) => page,
-            Err(e) => {
-                let _ = browser.kill().await;
-                panic!("new page: {e}");
-            }
-        };
+        // A panic from here on drops the lifeline, and the guard kills the browser.
+        let page = browser.new_page("about:blank").await.expect("new page");
         let events = Arc::new(Mutex::new(Vec::new()));
         let mut stream = page
             .event_listener::<EventBindingCalled>()
@@ -138,7 +154,15 @@ impl TestBrowser {
             listener,
             page,
             events,
+            guard,
+            lifeline,
+            pid,
         }
+    }
+
+    /// The Chromium browser process (its guard shell is its parent).
+    pub fn pid(&self) -> u32 {
+        self.pid
     }
 
     pub async fn open(&self, url: &str) {
@@ -228,17 +252,72 @@ impl TestBrowser {
         self.events.lock().unwrap().clear();
     }
 
-    /// Closes Chromium and waits for it; kills it if it does not exit.
+    /// Closes Chromium and waits for it (it writes its profile on the way out); then the guard
+    /// kills whatever is left and exits.
     pub async fn close(mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(5), self.browser.close()).await;
-        let exited = tokio::time::timeout(Duration::from_secs(5), self.browser.wait()).await;
-        if !matches!(exited, Ok(Ok(_))) {
-            let _ = self.browser.kill().await;
+        let started = Instant::now();
+        while is_running(self.pid) && started.elapsed() < Duration::from_secs(5) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        self.lifeline = None;
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.guard.wait()).await;
         self.listener.abort();
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.handler).await;
         self.handler.abort();
     }
+}
+
+/// Starts Chromium under the guard; returns the guard, its lifeline, the browser's pid and the
+/// DevTools address Chromium prints on stderr.
+async fn start_guarded(profile: &Path) -> (Child, Option<ChildStdin>, u32, String) {
+    let mut guard = tokio::process::Command::new("/bin/sh")
+        .args(["-c", GUARD_SH, "wa-sim-test-guard"])
+        .arg(chromium())
+        .args(CHROMIUM_ARGS)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--user-agent={USER_AGENT}"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .expect("launch Chromium");
+    let lifeline = guard.stdin.take();
+    let mut lines = BufReader::new(guard.stderr.take().unwrap()).lines();
+    let read = tokio::time::timeout(DEADLINE, async {
+        let (mut pid, mut url) = (None, None);
+        while let Some(line) = lines.next_line().await.ok().flatten() {
+            if let Some(p) = line.strip_prefix("guard: browser pid ") {
+                pid = p.trim().parse::<u32>().ok();
+            } else if let Some((_, u)) = line.rsplit_once("listening on ") {
+                url = Some(u.trim().to_owned());
+            }
+            if let (Some(pid), Some(url)) = (pid, &url) {
+                return Some((pid, url.clone()));
+            }
+        }
+        None
+    });
+    let (pid, url) = read
+        .await
+        .ok()
+        .flatten()
+        .expect("Chromium prints its DevTools address");
+    // Chromium writes to stderr for its whole life: keep reading so it never blocks.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (guard, lifeline, pid, url)
+}
+
+/// Alive and not yet a zombie (its guard reaps it only later).
+pub fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .is_some_and(|zombie| !zombie)
 }
 
 /// The QR string the page shows, read from the old-style markup.
@@ -294,4 +373,20 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// Live processes whose command line names `dir` (a browser and its helpers run on a profile
+/// under it).
+pub fn processes_using(dir: &Path) -> Vec<u32> {
+    let needle = format!("{}/", dir.display());
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&needle))
+        })
+        .filter(|pid| is_running(*pid))
+        .collect()
 }
