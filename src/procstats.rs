@@ -235,12 +235,26 @@ pub fn profile_users(dir: &Path) -> Vec<ProfileUser> {
 
 /// The `--user-data-dir` of a NUL-separated command line, and whether it lacks `--type=`.
 pub fn user_data_dir(cmdline: &[u8]) -> Option<(PathBuf, bool)> {
-    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    let args = arguments(cmdline);
     let dir = args
         .iter()
         .find_map(|a| a.strip_prefix(b"--user-data-dir=".as_slice()))?;
     let is_root = !args.iter().any(|a| a.starts_with(b"--type="));
     Some((PathBuf::from(OsStr::from_bytes(dir)), is_root))
+}
+
+/// A command line's arguments. Chromium's zygotes rewrite theirs into one space-separated
+/// title, which loses where an argument with a space ends; such a profile is still found through
+/// its browser, whose command line is intact.
+fn arguments(cmdline: &[u8]) -> Vec<&[u8]> {
+    let args: Vec<&[u8]> = cmdline
+        .split(|b| *b == 0)
+        .filter(|a| !a.is_empty())
+        .collect();
+    match args.as_slice() {
+        [title] if title.windows(3).any(|w| w == b" --") => title.split(|b| *b == b' ').collect(),
+        _ => args,
+    }
 }
 
 /// `profile` made absolute against the working folder of `pid`, and canonical when it exists.
@@ -311,6 +325,11 @@ mod tests {
             Some((PathBuf::from("sessions/x"), false))
         );
         assert_eq!(user_data_dir(b"bash\0-c\0echo --user-data-dir=/s\0"), None);
+        let zygote = b"/usr/lib/chromium/chromium --type=zygote --user-data-dir=/s/abc --x\0";
+        assert_eq!(
+            user_data_dir(zygote),
+            Some((PathBuf::from("/s/abc"), false))
+        );
     }
 
     #[test]

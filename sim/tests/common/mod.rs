@@ -107,6 +107,7 @@ pub struct TestBrowser {
     /// Dropping it (or the test dying) ends the browser.
     lifeline: Option<ChildStdin>,
     pid: u32,
+    profile: PathBuf,
 }
 
 impl TestBrowser {
@@ -157,6 +158,7 @@ impl TestBrowser {
             guard,
             lifeline,
             pid,
+            profile: profile.to_path_buf(),
         }
     }
 
@@ -262,6 +264,12 @@ impl TestBrowser {
         }
         self.lifeline = None;
         let _ = tokio::time::timeout(Duration::from_secs(5), self.guard.wait()).await;
+        // The guard's SIGKILL reaches the browser's helpers at once, but they leave /proc a
+        // moment later: closed means gone.
+        let started = Instant::now();
+        while !profile_users(&self.profile).is_empty() && started.elapsed() < DEADLINE {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         self.listener.abort();
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.handler).await;
         self.handler.abort();
@@ -379,13 +387,31 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// under it).
 pub fn processes_using(dir: &Path) -> Vec<u32> {
     let needle = format!("{}/", dir.display());
+    processes_where(|cmdline| cmdline.contains(&needle))
+}
+
+/// Live processes started with `profile` as their `--user-data-dir`. The zygote rewrites its
+/// command line into one space-separated string, so an argument ends at a NUL, a space or the end.
+fn profile_users(profile: &Path) -> Vec<u32> {
+    let arg = format!("--user-data-dir={}", profile.display());
+    processes_where(|cmdline| {
+        cmdline.match_indices(&arg).any(|(at, _)| {
+            matches!(
+                cmdline[at + arg.len()..].chars().next(),
+                None | Some(' ' | '\0')
+            )
+        })
+    })
+}
+
+fn processes_where(matches: impl Fn(&str) -> bool) -> Vec<u32> {
     std::fs::read_dir("/proc")
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
             std::fs::read(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&needle))
+                .is_ok_and(|c| matches(&String::from_utf8_lossy(&c)))
         })
         .filter(|pid| is_running(*pid))
         .collect()
