@@ -1,4 +1,5 @@
-//! Values parsed once at the edge: a message recipient as WhatsApp addresses it.
+//! Values parsed once at the edge: a message recipient as WhatsApp addresses it, and the phone
+//! number a connection links by.
 
 use std::fmt;
 
@@ -41,6 +42,41 @@ impl ChatId {
 impl fmt::Display for ChatId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// The phone number of the account a connection links to with a pairing code: E.164 digits
+/// (country code first, no leading 0), 8 to 15 of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneNumber(String);
+
+/// The shortest international numbers (country code and subscriber) have 8 digits.
+const MIN_PHONE_DIGITS: usize = 8;
+
+impl PhoneNumber {
+    /// Accepts `923001234567`, `+923001234567` and `+92 300-1234567` (spaces and dashes).
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let trimmed = raw.trim();
+        let without_plus = trimmed.strip_prefix('+').unwrap_or(trimmed);
+        let digits: String = without_plus
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-'))
+            .collect();
+        let ok = digits.chars().all(|c| c.is_ascii_digit())
+            && (MIN_PHONE_DIGITS..=MAX_DIGITS).contains(&digits.len())
+            && !digits.starts_with('0');
+        if ok {
+            Ok(Self(digits))
+        } else {
+            Err(format!(
+                "'{trimmed}' is not a valid international phone number: {MIN_PHONE_DIGITS}-{MAX_DIGITS} digits starting with the country code (an optional leading +, spaces and dashes are allowed)"
+            ))
+        }
+    }
+
+    /// The digits only.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -108,6 +144,38 @@ mod tests {
             "1-@g.us",
         ] {
             assert!(ChatId::parse(raw).is_err(), "{raw} should be rejected");
+        }
+    }
+
+    #[test]
+    fn a_linking_phone_is_international_digits_with_optional_plus_spaces_and_dashes() {
+        for raw in [
+            "923001234567",
+            "+923001234567",
+            " +92 300-123-4567 ",
+            "12025550108",
+        ] {
+            let phone = PhoneNumber::parse(raw).unwrap();
+            assert!(phone.as_str().chars().all(|c| c.is_ascii_digit()), "{raw}");
+        }
+        assert_eq!(
+            PhoneNumber::parse("+92 300-1234567").unwrap().as_str(),
+            "923001234567"
+        );
+        assert_eq!(PhoneNumber::parse("49301234").unwrap().as_str(), "49301234");
+        for raw in [
+            "",
+            "+",
+            "1234567",
+            "1234567890123456",
+            "03001234567",
+            "+0300123456",
+            "92300x1234567",
+            "92 (300) 1234567",
+            "923001234567@c.us",
+            "++923001234567",
+        ] {
+            assert!(PhoneNumber::parse(raw).is_err(), "{raw} should be rejected");
         }
     }
 }

@@ -519,3 +519,85 @@ async fn routed_methods(app: &TestApp, path: &str) -> BTreeSet<String> {
         .filter(|m| m != "HEAD")
         .collect()
 }
+
+/// The simulator's phone types `code` (its control API, as the phone page does).
+async fn enter_link_code(app: &TestApp, code: &str) -> common::api::Reply {
+    let url = format!("{}__sim/link-code", app.sim.base_url());
+    let req = app
+        .client
+        .post(url)
+        .json(&json!({"code": code, "push_name": "Alice"}));
+    common::api::reply(req.send().await.unwrap()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_number_with_a_phone_links_by_the_pairing_code_typed_on_the_phone() {
+    let app = spawn_app().await;
+    let r = app
+        .post("/wa/add-number", json!({"phone": "+92 300-1234567"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["status"], "pending");
+    assert!(r.body["qr"].is_null(), "{}", r.body);
+    let id = r.body["connectionId"].as_str().unwrap().to_owned();
+    let code = r.body["pairingCode"].as_str().unwrap().to_owned();
+    let shape = code.len() == 9 && code.as_bytes()[4] == b'-';
+    assert!(shape, "ABCD-EFGH: {code}");
+    let current = app.get(&format!("/wa/connections/{id}/pairing-code")).await;
+    assert_eq!(current.status, StatusCode::OK, "{}", current.body);
+    let no_qr = app
+        .get(&format!("/wa/connections/{id}/qr?format=raw"))
+        .await;
+    assert_eq!(no_qr.error_code(), "CONFLICT");
+
+    // Codes are refreshed every few minutes: type the one shown now.
+    let typed = enter_link_code(&app, current.body["pairingCode"].as_str().unwrap()).await;
+    assert_eq!(typed.status, StatusCode::OK, "{}", typed.body);
+    assert_eq!(typed.body["number"], ALICE);
+    let record = app.wait_status(&id, "connected").await;
+    assert_eq!(record["number"], ALICE);
+    assert_eq!(record["profile"]["pushName"], "Alice");
+
+    let sent = app.send(&id, BOB, "linked by code").await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let recorded = app.sim.sent_messages(ALICE);
+    assert_eq!(
+        recorded.last().map(|m| m.body.as_str()),
+        Some("linked by code")
+    );
+    let after = app.get(&format!("/wa/connections/{id}/pairing-code")).await;
+    assert_eq!(after.error_code(), "CONFLICT");
+    let events = app.events(&id).await;
+    let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+    assert!(
+        names.contains(&"pairing_code") && names.contains(&"ready"),
+        "{names:?}"
+    );
+    assert!(!names.contains(&"qr"), "no QR is offered: {names:?}");
+    let first = events.iter().find(|e| e.event == "pairing_code").unwrap();
+    assert_eq!(first.data["phone"], ALICE);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_number_with_a_phone_that_is_not_international_is_invalid() {
+    let app = spawn_app().await;
+    for phone in [
+        "03001234567",
+        "12345",
+        "92300abc4567",
+        "+92 (300) 1234567",
+        "",
+    ] {
+        let r = app.post("/wa/add-number", json!({ "phone": phone })).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{phone}: {}", r.body);
+        assert_eq!(r.error_code(), "INVALID_REQUEST", "{phone}");
+    }
+    let r = app
+        .post("/wa/add-number", json!({ "phone": 923001234567u64 }))
+        .await;
+    assert_eq!(r.error_code(), "INVALID_REQUEST", "a number, not a string");
+    let listed = app.get("/wa/connections").await;
+    assert_eq!(listed.body, json!([]), "nothing was started");
+    app.shutdown().await;
+}

@@ -102,7 +102,7 @@ table! {
         "`tuned` (the measured flag set, new-tab page closed) or `plain` (base flags only, for comparison)";
     MAX_SESSIONS: usize = Value("50"), Plain, "connections pending or connected at once";
     QR_MAX_RETRIES: u32 = Value("10"), Plain,
-        "QR codes per pending connection before `QR_TIMEOUT`";
+        "QR (or pairing) codes per pending connection before `QR_TIMEOUT`";
     QR_WAIT_TIMEOUT_SECS: Duration = Value("45"), Seconds,
         "how long add-number waits for the first QR";
     SEND_READY_TIMEOUT_SECS: Duration = Value("60"), Seconds,

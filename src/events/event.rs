@@ -77,6 +77,9 @@ macro_rules! events {
 events! {
     /// A new QR code to scan with the phone (a pending connection; it rotates until scanned).
     Qr(QrData) = "qr";
+    /// A new pairing code to type on the phone (a connection linking by phone number; WhatsApp
+    /// asks for a fresh one from time to time until it is entered).
+    PairingCode(PairingCodeData) = "pairing_code";
     /// WhatsApp Web is loading the account's chats after a scan or a restore.
     Loading(LoadingData) = "loading";
     /// The phone accepted the scan (or the stored login); syncing follows.
@@ -103,6 +106,17 @@ pub struct QrData {
     pub qr: String,
     /// The same code as a PNG `data:` URL for an `<img>`; `null` if it could not be drawn.
     pub qr_data_url: Option<String>,
+}
+
+/// The data of a `pairing_code` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PairingCodeData {
+    /// The 8-character code as the phone asks for it, `ABCD-EFGH`.
+    #[schema(example = "ABCD-EFGH")]
+    pub pairing_code: String,
+    /// The number being linked (digits), as given to `POST /wa/add-number`.
+    pub phone: String,
 }
 
 /// The data of a `loading` event.

@@ -15,8 +15,10 @@ use super::auth::Auth;
 use super::query::ApiQuery;
 use super::webhooks::WebhookBody;
 use super::AppState;
+use crate::domain::PhoneNumber;
 use crate::error::{ApiError, ErrorBody};
 use crate::qr;
+use crate::session::LinkCode;
 use crate::store::{Connection, ConnectionStatus, Profile};
 
 #[derive(Serialize, ToSchema)]
@@ -24,8 +26,13 @@ use crate::store::{Connection, ConnectionStatus, Profile};
 pub struct AddNumberResponse {
     connection_id: String,
     status: ConnectionStatus,
-    /// The first QR code to scan, as a PNG data URL.
+    /// The first QR code to scan, as a PNG data URL (`null` when linking by phone number).
     qr: Option<String>,
+    /// Linking by phone number only: the code to type on the phone (Linked devices → Link a
+    /// device → Link with phone number instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "ABCD-EFGH")]
+    pairing_code: Option<String>,
 }
 
 #[derive(Deserialize, Default, ToSchema)]
@@ -33,18 +40,24 @@ pub struct AddNumberResponse {
 pub struct AddNumberBody {
     /// Where this connection's events go (besides the global `WEBHOOK_URL`).
     webhook: Option<WebhookBody>,
+    /// Link by phone number instead of a QR code: the account's number in international format
+    /// (`923001234567`; a leading `+`, spaces and dashes are allowed). The answer then carries a
+    /// `pairingCode` to type on that phone.
+    #[schema(example = "923001234567")]
+    phone: Option<String>,
 }
 
-/// Starts a connection and waits (up to `QR_WAIT_TIMEOUT_SECS`) for its first QR code.
+/// Starts a connection and waits (up to `QR_WAIT_TIMEOUT_SECS`) for its first QR code, or, with
+/// a `phone`, for its first pairing code.
 #[utoipa::path(
     post, path = "/wa/add-number", tag = "connections",
-    request_body(content = Option<AddNumberBody>, description = "Optional: the connection's own webhook"),
+    request_body(content = Option<AddNumberBody>, description = "Optional: the connection's own webhook; a `phone` to link by pairing code instead of a QR"),
     responses(
-        (status = 201, description = "Started: scan the QR code", body = AddNumberResponse),
-        (status = 400, description = "`INVALID_REQUEST`: the body is not valid", body = ErrorBody),
+        (status = 201, description = "Started: scan the QR code, or type the pairing code on the phone", body = AddNumberResponse),
+        (status = 400, description = "`INVALID_REQUEST`: the body is not valid (also a `phone` that is not an international number)", body = ErrorBody),
         (status = 409, description = "`LIMIT_REACHED`: `MAX_SESSIONS` connections are pending or connected", body = ErrorBody),
         (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
-        (status = 503, description = "`SERVER_ERROR`: no QR code came in time, or the store is unavailable", body = ErrorBody),
+        (status = 503, description = "`SERVER_ERROR`: no QR (or pairing) code came in time, or the store is unavailable", body = ErrorBody),
     )
 )]
 pub async fn add_number(
@@ -54,15 +67,23 @@ pub async fn add_number(
 ) -> Result<(StatusCode, Json<AddNumberResponse>), ApiError> {
     let options = parse_optional_body(&body)?;
     let webhook = options.webhook.map(WebhookBody::validate).transpose()?;
-    let (record, qr) = state.manager.create(&caller.tenant, webhook).await?;
-    let qr = qr
-        .map(|q| qr::data_url(&q))
+    let phone = options
+        .phone
+        .as_deref()
+        .map(PhoneNumber::parse)
         .transpose()
-        .map_err(ApiError::internal)?;
+        .map_err(|e| ApiError::invalid(format!("Invalid phone: {e}")))?;
+    let (record, code) = state.manager.create(&caller.tenant, webhook, phone).await?;
+    let (qr, pairing_code) = match code {
+        Some(LinkCode::Qr(q)) => (Some(qr::data_url(&q).map_err(ApiError::internal)?), None),
+        Some(LinkCode::Pairing(code)) => (None, Some(code)),
+        None => (None, None),
+    };
     let response = AddNumberResponse {
         connection_id: record.connection_id,
         status: record.status,
         qr,
+        pairing_code,
     };
     Ok((StatusCode::CREATED, Json(response)))
 }
@@ -258,6 +279,43 @@ pub async fn qr_code(
             ([(header::CONTENT_TYPE, "image/png")], png).into_response()
         }
     })
+}
+
+/// The pairing code to type on the phone.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PairingCodeBody {
+    #[schema(example = "ABCD-EFGH")]
+    pairing_code: String,
+}
+
+/// The current pairing code while a connection linking by phone number is pending (it changes
+/// when WhatsApp asks for a new one; `pairing_code` events say so).
+#[utoipa::path(
+    get, path = "/wa/connections/{id}/pairing-code", tag = "connections", params(("id" = String, Path, description = "The connection id returned by `POST /wa/add-number`")),
+    responses(
+        (status = 200, description = "The pairing code", body = PairingCodeBody),
+        (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`CONFLICT`: the connection is not pending, or links by QR code", body = ErrorBody),
+    )
+)]
+pub async fn pairing_code(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<PairingCodeBody>, ApiError> {
+    let record = state.owned(&caller, &id).await?;
+    let current = match record.status {
+        ConnectionStatus::Pending => state.manager.current_pairing_code(&id).await,
+        _ => None,
+    };
+    let Some(pairing_code) = current else {
+        return Err(ApiError::conflict(format!(
+            "Connection {id} is {} and shows no pairing code",
+            record.status.as_str()
+        )));
+    };
+    Ok(Json(PairingCodeBody { pairing_code }))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -32,6 +32,7 @@ fn declared() -> Vec<(Access, UtoipaMethodRouter<AppState>)> {
         (Least(Viewer), routes!(connections::list)),
         (Least(Viewer), routes!(connections::get)),
         (Least(Viewer), routes!(connections::qr_code)),
+        (Least(Viewer), routes!(connections::pairing_code)),
         (Least(Operator), routes!(connections::disconnect)),
         (Least(Viewer), routes!(metrics::connection_stats)),
         (Least(Admin), routes!(metrics::metrics)),

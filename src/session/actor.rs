@@ -10,6 +10,7 @@ use tokio::time::Instant;
 
 mod lifecycle;
 mod page_events;
+mod phone;
 mod sending;
 mod state;
 #[cfg(test)]
@@ -21,6 +22,7 @@ use super::handle::{Command, Live, SessionHandle};
 use super::ledger::Ledger;
 use super::profile;
 use crate::config::Config;
+use crate::domain::PhoneNumber;
 use crate::events::event::DisconnectedData;
 use crate::events::{Event, EventBus};
 use crate::store::{ConnectionPatch, ConnectionStatus, StatusChange, Store};
@@ -35,10 +37,13 @@ const BOOT_RELOADS: u32 = 3;
 const LOGOUT_GRACE: Duration = Duration::from_secs(5);
 const BACKUP_RETRY: Duration = Duration::from_secs(30);
 
-/// Whether the connection starts from scratch or from a profile that was linked before.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whether the connection starts from scratch (linking by QR or by phone number) or from a
+/// profile that was linked before.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     New,
+    /// New, linked with pairing codes typed on this number's phone instead of a QR.
+    ByPhone(PhoneNumber),
     Restore,
 }
 
@@ -63,6 +68,8 @@ pub struct Session {
     signals: mpsc::Receiver<Signal>,
     /// Changed only through [`Session::set`], which publishes its projection on `live`.
     state: State,
+    /// Set when the connection links by phone number: the page is asked for pairing codes.
+    phone: Option<PhoneNumber>,
     live: watch::Sender<Live>,
     generation: u64,
     waiting: VecDeque<PendingSend>,
@@ -87,9 +94,10 @@ impl Session {
     ) -> (SessionHandle, tokio::task::JoinHandle<()>) {
         let (tx, commands) = mpsc::channel(MAILBOX);
         let (signals_tx, signals) = mpsc::channel(SIGNALS);
-        let link = match mode {
-            Mode::New => Link::Pending { qr_shown: 0 },
-            Mode::Restore => Link::Restored,
+        let (link, phone) = match mode {
+            Mode::New => (Link::Pending { qr_shown: 0 }, None),
+            Mode::ByPhone(phone) => (Link::Pending { qr_shown: 0 }, Some(phone)),
+            Mode::Restore => (Link::Restored, None),
         };
         let state = State::Launching {
             link,
@@ -107,6 +115,7 @@ impl Session {
             signals_tx,
             signals,
             state,
+            phone,
             live,
             generation: 0,
             waiting: VecDeque::new(),

@@ -13,6 +13,10 @@ pub enum Phase {
     AwaitingScan {
         qr: String,
     },
+    /// Linking by phone number: `code` (`ABCD-EFGH`) is to be typed on the phone.
+    AwaitingCode {
+        code: String,
+    },
     /// Linked (or restoring); WhatsApp Web is connecting and syncing.
     Syncing,
     Ready,

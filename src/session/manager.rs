@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::actor::{Deps, Mode, Session};
 use super::handle::{Phase, SendError, SessionHandle};
 use super::profile;
+use crate::domain::PhoneNumber;
 use crate::store::{
     Connection, ConnectionPatch, ConnectionStatus, StatusChange, StoreError, WebhookConfig,
 };
@@ -24,6 +25,7 @@ pub enum ManagerError {
     NotFound(String),
     #[error("the limit of {0} active connections is reached")]
     LimitReached(usize),
+    /// Also when a connection linking by phone got no pairing code.
     #[error("WhatsApp Web did not show a QR code: {0}")]
     NoQr(String),
     #[error("A request with this Idempotency-Key is still in progress")]
@@ -34,6 +36,15 @@ pub enum ManagerError {
     Send(#[from] SendError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What a new connection shows first to be linked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkCode {
+    /// A QR payload to scan.
+    Qr(String),
+    /// A pairing code (`ABCD-EFGH`) to type on the phone.
+    Pairing(String),
 }
 
 struct Entry {
@@ -77,13 +88,16 @@ impl SessionManager {
         }
     }
 
-    /// Starts a new connection and waits for its first QR code.
+    /// Starts a new connection and waits for its first QR code, or with `phone` for its first
+    /// pairing code.
     pub async fn create(
         &self,
         tenant: &str,
         webhook: Option<WebhookConfig>,
-    ) -> Result<(Connection, Option<String>), ManagerError> {
+        phone: Option<PhoneNumber>,
+    ) -> Result<(Connection, Option<LinkCode>), ManagerError> {
         let id = Uuid::new_v4().to_string();
+        let mode = phone.map_or(Mode::New, Mode::ByPhone);
         let handle = {
             let mut sessions = self.sessions.lock().await;
             let active = sessions.values().filter(|e| !e.handle.is_ended()).count();
@@ -97,18 +111,22 @@ impl SessionManager {
             if let Some(hook) = &webhook {
                 self.deps.store.put_webhook(&id, hook).await?;
             }
-            self.spawn_locked(&mut sessions, &id, Mode::New)
+            self.spawn_locked(&mut sessions, &id, mode)
         };
         let phase = handle
             .wait_for(self.deps.config.qr_wait_timeout, |p| {
                 matches!(
                     p,
-                    Phase::AwaitingScan { .. } | Phase::Ready | Phase::Ended { .. }
+                    Phase::AwaitingScan { .. }
+                        | Phase::AwaitingCode { .. }
+                        | Phase::Ready
+                        | Phase::Ended { .. }
                 )
             })
             .await;
-        let qr = match phase {
-            Phase::AwaitingScan { qr } => Some(qr),
+        let code = match phase {
+            Phase::AwaitingScan { qr } => Some(LinkCode::Qr(qr)),
+            Phase::AwaitingCode { code } => Some(LinkCode::Pairing(code)),
             Phase::Ready => None,
             Phase::Ended { reason } => return Err(ManagerError::NoQr(reason)),
             _ => {
@@ -117,7 +135,7 @@ impl SessionManager {
             }
         };
         let record = self.get(&id).await?;
-        Ok((record, qr))
+        Ok((record, code))
     }
 
     fn spawn_locked(
@@ -153,6 +171,15 @@ impl SessionManager {
         let sessions = self.sessions.lock().await;
         match sessions.get(id)?.handle.live().phase {
             Phase::AwaitingScan { qr } => Some(qr),
+            _ => None,
+        }
+    }
+
+    /// The pairing code a pending connection linking by phone shows right now (`ABCD-EFGH`).
+    pub async fn current_pairing_code(&self, id: &str) -> Option<String> {
+        let sessions = self.sessions.lock().await;
+        match sessions.get(id)?.handle.live().phase {
+            Phase::AwaitingCode { code } => Some(code),
             _ => None,
         }
     }

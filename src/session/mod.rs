@@ -12,5 +12,5 @@ mod tracking;
 
 pub use actor::Deps as SessionsDeps;
 pub use handle::{Phase, SendError, Sent};
-pub use manager::{ManagerError, SessionManager};
+pub use manager::{LinkCode, ManagerError, SessionManager};
 pub use send::{Outgoing, Receipt};

@@ -92,7 +92,7 @@
     };
 
     const emitQr = async (ref) => {
-      if (!ref || !QR_STATES.includes(Socket.state)) return;
+      if (!ref || !QR_STATES.includes(Socket.state) || byPhone.active) return;
       try {
         emit('qr', { qr: [ref].concat(await qrSuffix()).join(',') });
       } catch (e) {
@@ -240,6 +240,7 @@
         return { ok: false, code: 'DRIVER_ERROR', detail: String(e && e.message || e) };
       }
     },
+    linkByPhone,
     logout() {
       M.WAWebSocketModel.Socket.logout();
       return true;
@@ -259,6 +260,59 @@
       if (unread) await unread.sendSeen({ chat, threadId: undefined });
       if (stream) stream.markUnavailable();
     } catch (_) { /* best effort */ }
+  }
+
+  // ---- Link by phone number (WA_WEB_FEATURES.md section 7) ----
+  // The page asks WhatsApp for an 8-character code that is typed on the phone instead of scanning a
+  // QR. The first code is the command's answer; a new one is emitted (`pairing_code`) whenever
+  // WhatsApp wants one: on its refresh event where the build has it, and at the latest when a code
+  // is about to lapse (codes live about 3.25 min). It stops once the page is past the linking screen.
+  const PAIRING_CODE_INTERVAL_MS = 180000;
+  const byPhone = { active: false, timer: null, following: false, refresh: null };
+
+  const pairingCode = async (phone) => {
+    const api = window.require('WAWebAltDeviceLinkingApi');
+    api.setPairingType('ALT_DEVICE_LINKING');
+    await api.initializeAltDeviceLinking();
+    return String(await api.startAltLinkingFlow(phone, true));
+  };
+
+  const stillLinking = () => {
+    try {
+      return QR_STATES.includes(window.require('WAWebSocketModel').Socket.state);
+    } catch (_) {
+      return false;
+    }
+  };
+
+  // Optional: builds that have it say when they want a new code (`WAWebLinkDeviceEvents`).
+  const followRefreshEvents = () => {
+    if (byPhone.following) return;
+    try {
+      const events = window.require('WAWebLinkDeviceEvents').WAWebLinkDeviceEvents;
+      if (!events || typeof events.on !== 'function') return;
+      events.on('link_device_events:refresh_alt_linking_code', () => byPhone.refresh && byPhone.refresh());
+      byPhone.following = true;
+    } catch (_) { /* the interval refreshes the code anyway */ }
+  };
+
+  async function linkByPhone(phone) {
+    try {
+      byPhone.active = true;
+      clearInterval(byPhone.timer);
+      const code = await pairingCode(phone);
+      byPhone.refresh = () => {
+        if (!stillLinking()) { clearInterval(byPhone.timer); return; }
+        pairingCode(phone).then(
+          (next) => emit('pairing_code', { code: next }),
+          (e) => emit('error', { where: 'pairing_code', message: String(e && e.message || e) }));
+      };
+      byPhone.timer = setInterval(byPhone.refresh, PAIRING_CODE_INTERVAL_MS);
+      followRefreshEvents();
+      return { code };
+    } catch (e) {
+      return { error: String(e && e.message || e) };
+    }
   }
 
   waitForVersion().then(async (version) => {

@@ -88,6 +88,13 @@ pub struct SendReply {
     pub detail: Option<String>,
 }
 
+/// What `linkByPhone` answers: the first code, or why there is none.
+#[derive(Debug, Deserialize)]
+struct PairingReply {
+    code: Option<String>,
+    error: Option<String>,
+}
+
 /// Starts a real Chromium per connection.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ChromiumLauncher;
@@ -230,6 +237,20 @@ impl Driver for ChromiumDriver {
         );
         let value: Option<SendReply> = self.eval(&expr, SEND_TIMEOUT, "send").await?;
         value.ok_or(DriverError::NotReady)
+    }
+
+    async fn request_pairing_code(&self, phone: &str) -> Result<String, DriverError> {
+        let expr = format!(
+            "window.__waGateway ? window.__waGateway.linkByPhone({}) : null",
+            js_string(phone)
+        );
+        let reply: Option<PairingReply> = self.eval(&expr, CALL_TIMEOUT, "pairing code").await?;
+        match reply.ok_or(DriverError::NotReady)? {
+            PairingReply {
+                code: Some(code), ..
+            } => Ok(code),
+            PairingReply { error, .. } => Err(DriverError::BadReply(error.unwrap_or_default())),
+        }
     }
 
     async fn logout(&self) -> Result<(), DriverError> {

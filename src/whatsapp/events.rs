@@ -25,6 +25,11 @@ pub enum PageEvent {
     Qr {
         qr: String,
     },
+    /// A fresh pairing code for a connection linking by phone number (the first one is the
+    /// answer to [`super::Driver::request_pairing_code`]; later ones come when WhatsApp wants one).
+    PairingCode {
+        code: String,
+    },
     ChangeState {
         state: String,
     },
@@ -129,6 +134,14 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(ev, PageEvent::MessageAck { ack: 3, .. }));
+        let ev: PageEvent =
+            serde_json::from_str(r#"{"type":"pairing_code","code":"ABCD1234"}"#).unwrap();
+        assert_eq!(
+            ev,
+            PageEvent::PairingCode {
+                code: "ABCD1234".into()
+            }
+        );
         let ev: PageEvent = serde_json::from_str(r#"{"type":"authenticated"}"#).unwrap();
         assert_eq!(ev, PageEvent::Authenticated {});
     }

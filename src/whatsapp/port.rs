@@ -16,6 +16,10 @@ pub trait Driver: Send + Sync {
     /// Sends a text through WhatsApp Web; `to` is a serialized chat id.
     async fn send_text(&self, to: &str, body: &str) -> Result<SendReply, DriverError>;
 
+    /// Asks WhatsApp for a pairing code that links `phone` (digits) without a QR, and returns it
+    /// as the page got it (8 characters). Later codes arrive as [`super::PageEvent::PairingCode`].
+    async fn request_pairing_code(&self, phone: &str) -> Result<String, DriverError>;
+
     /// Logs the linked device out of WhatsApp (the phone sees it disappear).
     async fn logout(&self) -> Result<(), DriverError>;
 

@@ -38,6 +38,13 @@ fn samples() -> Vec<(Event, &'static str)> {
             r#"{"qr":"2@abc","qrDataUrl":null}"#,
         ),
         (
+            Event::PairingCode(PairingCodeData {
+                pairing_code: "ABCD-EFGH".into(),
+                phone: "923001234567".into(),
+            }),
+            r#"{"pairingCode":"ABCD-EFGH","phone":"923001234567"}"#,
+        ),
+        (
             Event::Loading(LoadingData { percent: 42.0 }),
             r#"{"percent":42.0}"#,
         ),

@@ -50,6 +50,7 @@ impl Session {
             PageEvent::BootTimeout { .. } => self.on_boot_timeout().await,
             PageEvent::Incompatible { module } => self.on_incompatible(module).await,
             PageEvent::Qr { qr } => self.on_qr(qr).await,
+            PageEvent::PairingCode { code } => self.on_pairing_code(code).await,
             PageEvent::ChangeState { state } => self.on_state(state).await,
             PageEvent::Loading { percent } => {
                 self.emit(Event::Loading(LoadingData { percent })).await;
@@ -123,6 +124,10 @@ impl Session {
         if self.state.browser().is_none() {
             return Flow::Continue;
         }
+        if self.phone.is_some() {
+            // The linking screen is up: this connection links with a pairing code instead.
+            return self.link_by_phone().await;
+        }
         if qr_shown > self.deps.config.qr_max_retries {
             return self.end("QR_TIMEOUT", true).await;
         }
@@ -157,9 +162,11 @@ impl Session {
         Flow::Continue
     }
 
-    /// A new connection's page is past its QR code.
+    /// A new connection's page is past its QR (or pairing) code.
     fn pairing(&mut self) {
-        if let State::Loading { .. } | State::AwaitingScan { .. } = self.state {
+        if let State::Loading { .. } | State::AwaitingScan { .. } | State::AwaitingCode { .. } =
+            self.state
+        {
             self.remake(|browser, link, tries| State::Syncing {
                 browser,
                 link,

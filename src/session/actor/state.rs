@@ -26,6 +26,13 @@ pub(super) enum State {
         qr_shown: u32,
         tries: Tries,
     },
+    /// A new connection linking by phone number shows a pairing code to type on the phone.
+    AwaitingCode {
+        browser: Browser,
+        code: String,
+        qr_shown: u32,
+        tries: Tries,
+    },
     /// Scanned or linked: WhatsApp Web is connecting and syncing.
     Syncing {
         browser: Browser,
@@ -53,7 +60,8 @@ pub(super) enum State {
 /// How far the connection got with WhatsApp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Link {
-    /// Not linked yet; `qr_shown` counts the QR codes shown so far.
+    /// Not linked yet; `qr_shown` counts the codes shown so far (QR or pairing codes: both run
+    /// out at `QR_MAX_RETRIES`).
     Pending { qr_shown: u32 },
     /// Linked in an earlier run and not ready yet in this one: the stored login is the best there is.
     Restored,
@@ -94,6 +102,7 @@ impl State {
             | Self::Loading { .. } => Phase::Starting,
             Self::Launching { .. } | Self::Syncing { .. } => Phase::Syncing,
             Self::AwaitingScan { qr, .. } => Phase::AwaitingScan { qr: qr.clone() },
+            Self::AwaitingCode { code, .. } => Phase::AwaitingCode { code: code.clone() },
             Self::Ready { .. } => Phase::Ready,
             Self::Restarting { .. } => Phase::Restarting,
             Self::Dormant { .. } => Phase::Dormant,
@@ -107,6 +116,7 @@ impl State {
         match self {
             Self::Loading { browser, .. }
             | Self::AwaitingScan { browser, .. }
+            | Self::AwaitingCode { browser, .. }
             | Self::Syncing { browser, .. }
             | Self::Ready { browser, .. } => Some(browser.as_ref()),
             _ => None,
@@ -118,11 +128,11 @@ impl State {
         match self {
             Self::Launching { link, .. } | Self::Syncing { link, .. } => Some(*link),
             Self::Restarting { link, .. } => Some(*link),
-            Self::Loading { qr_shown, .. } | Self::AwaitingScan { qr_shown, .. } => {
-                Some(Link::Pending {
-                    qr_shown: *qr_shown,
-                })
-            }
+            Self::Loading { qr_shown, .. }
+            | Self::AwaitingScan { qr_shown, .. }
+            | Self::AwaitingCode { qr_shown, .. } => Some(Link::Pending {
+                qr_shown: *qr_shown,
+            }),
             Self::Ready { .. } | Self::Dormant { synced: true } => Some(Link::Synced),
             Self::Dormant { synced: false } => Some(Link::Restored),
             Self::Ended { .. } => None,
@@ -139,6 +149,7 @@ impl State {
             Self::Launching { tries, .. }
             | Self::Loading { tries, .. }
             | Self::AwaitingScan { tries, .. }
+            | Self::AwaitingCode { tries, .. }
             | Self::Syncing { tries, .. }
             | Self::Restarting { tries, .. } => *tries,
             Self::Ready { .. } | Self::Dormant { .. } | Self::Ended { .. } => Tries::default(),
@@ -171,6 +182,17 @@ impl State {
                 qr_shown,
                 tries,
             },
+            Self::AwaitingCode {
+                browser,
+                code,
+                qr_shown,
+                ..
+            } => Self::AwaitingCode {
+                browser,
+                code,
+                qr_shown,
+                tries,
+            },
             Self::Syncing { browser, link, .. } => Self::Syncing {
                 browser,
                 link,
@@ -199,6 +221,12 @@ impl State {
                 tries,
             }
             | Self::AwaitingScan {
+                browser,
+                qr_shown,
+                tries,
+                ..
+            }
+            | Self::AwaitingCode {
                 browser,
                 qr_shown,
                 tries,

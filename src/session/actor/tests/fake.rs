@@ -17,6 +17,7 @@ use crate::whatsapp::{
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
     Send { to: String, body: String },
+    PairingCode { phone: String },
     Logout,
     Reload,
     Close,
@@ -34,6 +35,8 @@ pub struct Script {
     refuse_launches: u32,
     /// Answers for the next sends, in order; an accepted send when none is left.
     replies: VecDeque<Result<SendReply, DriverError>>,
+    /// Answers for the next pairing-code requests, in order; `FAKECODE` when none is left.
+    codes: VecDeque<Result<String, DriverError>>,
     /// What the page reports when the session logs out.
     on_logout: Vec<PageEvent>,
     /// The newest browser's generation and signal channel.
@@ -98,6 +101,10 @@ impl FakeLauncher {
 
     pub fn reply_to_send(&self, reply: Result<SendReply, DriverError>) {
         self.script.send_modify(|s| s.replies.push_back(reply));
+    }
+
+    pub fn reply_to_pairing_code(&self, reply: Result<String, DriverError>) {
+        self.script.send_modify(|s| s.codes.push_back(reply));
     }
 
     pub fn on_logout(&self, events: Vec<PageEvent>) {
@@ -174,6 +181,17 @@ impl Driver for FakeDriver {
         });
         let number = self.script.borrow().sends();
         reply.unwrap_or_else(|| Ok(accepted(&format!("fake-{number}"))))
+    }
+
+    async fn request_pairing_code(&self, phone: &str) -> Result<String, DriverError> {
+        let mut reply = None;
+        self.script.send_modify(|s| {
+            s.calls.push(Call::PairingCode {
+                phone: phone.to_owned(),
+            });
+            reply = s.codes.pop_front();
+        });
+        reply.unwrap_or_else(|| Ok("FAKECODE".into()))
     }
 
     async fn logout(&self) -> Result<(), DriverError> {

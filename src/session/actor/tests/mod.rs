@@ -5,6 +5,7 @@ mod backups;
 mod ending;
 mod fake;
 mod pairing;
+mod phone;
 mod recovery;
 mod sending;
 
