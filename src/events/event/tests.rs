@@ -28,7 +28,11 @@ fn sample_message() -> (MessageData, &'static str) {
 
 /// One event of each kind, with the `data` JSON it must produce (keys in wire order).
 fn samples() -> Vec<(Event, &'static str)> {
-    let (message, message_json) = sample_message();
+    [linking_samples(), traffic_samples()].concat()
+}
+
+/// The events of linking a number.
+fn linking_samples() -> Vec<(Event, &'static str)> {
     vec![
         (
             Event::Qr(QrData {
@@ -59,6 +63,13 @@ fn samples() -> Vec<(Event, &'static str)> {
             }),
             r#"{"number":"923001234567","profile":{"pushName":"Alice","platform":"android"}}"#,
         ),
+    ]
+}
+
+/// The events of a linked number's life.
+fn traffic_samples() -> Vec<(Event, &'static str)> {
+    let (message, message_json) = sample_message();
+    vec![
         (Event::Message(message.clone()), message_json),
         (Event::MessageCreate(message), message_json),
         (
