@@ -4,8 +4,11 @@
 mod browser;
 mod driver;
 pub mod events;
+mod load;
 mod port;
+pub mod probe;
 
 pub use driver::{ChromiumLauncher, DriverError, LaunchSpec, SendReply, Signal, SignalKind};
 pub use events::{ack_name, is_fatal_state, PageEvent, WaMessage};
 pub use port::{Driver, Launcher};
+pub use probe::{public_url, WaWebProbe};

@@ -6,6 +6,8 @@ use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 use super::driver::{DriverError, LaunchSpec, SendReply, Signal};
+#[cfg(doc)]
+use super::driver::SignalKind;
 
 /// One running WhatsApp Web page. Page events arrive on the signal channel given at launch.
 #[async_trait]
@@ -19,6 +21,11 @@ pub trait Driver: Send + Sync {
     /// Logs the linked device out of WhatsApp (the phone sees it disappear).
     async fn logout(&self) -> Result<(), DriverError>;
 
+    /// Loads WhatsApp Web in the page (again) and returns at once: how it went arrives as a
+    /// [`SignalKind::Loaded`] or [`SignalKind::LoadFailed`] signal (nothing if the browser died,
+    /// which [`SignalKind::BrowserGone`] reports).
+    fn open(&self);
+
     /// Reloads the page (after a renderer crash, or when WhatsApp Web did not boot).
     async fn reload(&self) -> Result<(), DriverError>;
 
@@ -30,7 +37,7 @@ pub trait Driver: Send + Sync {
 #[async_trait]
 pub trait Launcher: Send + Sync {
     /// Starts a browser on `spec` whose signals carry `generation`, so that a late signal from a
-    /// replaced browser is recognised and ignored.
+    /// replaced browser is recognised and ignored. The page is blank until [`Driver::open`].
     async fn start(
         &self,
         spec: &LaunchSpec,

@@ -17,6 +17,8 @@ use crate::whatsapp::{
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
     Send { to: String, body: String },
+    /// WhatsApp Web was loaded (again).
+    Open,
     Logout,
     Reload,
     Close,
@@ -34,6 +36,8 @@ pub struct Script {
     refuse_launches: u32,
     /// Answers for the next sends, in order; an accepted send when none is left.
     replies: VecDeque<Result<SendReply, DriverError>>,
+    /// How the next page loads go, in order; a page loads when none is left.
+    loads: VecDeque<Load>,
     /// What the page reports when the session logs out.
     on_logout: Vec<PageEvent>,
     /// The newest browser's generation and signal channel.
@@ -49,6 +53,14 @@ impl Script {
     pub fn count(&self, call: &Call) -> usize {
         self.calls.iter().filter(|c| *c == call).count()
     }
+}
+
+/// How one page load goes.
+#[derive(Debug, Clone)]
+pub enum Load {
+    Fails(String),
+    /// No answer: the load is still in flight when the test looks.
+    Hangs,
 }
 
 #[derive(Clone, Default)]
@@ -96,6 +108,12 @@ impl FakeLauncher {
         self.script.send_modify(|s| s.refuse_launches = count);
     }
 
+    /// The next `count` page loads go as `load` says.
+    pub fn next_loads(&self, count: usize, load: Load) {
+        let loads = std::iter::repeat_n(load, count);
+        self.script.send_modify(|s| s.loads.extend(loads));
+    }
+
     pub fn reply_to_send(&self, reply: Result<SendReply, DriverError>) {
         self.script.send_modify(|s| s.replies.push_back(reply));
     }
@@ -135,7 +153,7 @@ impl Launcher for FakeLauncher {
             }
             s.started += 1;
             s.open += 1;
-            s.current = Some((generation, signals));
+            s.current = Some((generation, signals.clone()));
             started = Some(s.started);
         });
         let Some(number) = started else {
@@ -144,6 +162,8 @@ impl Launcher for FakeLauncher {
         Ok(Box::new(FakeDriver {
             script: self.script.clone(),
             pid: 1000 + number,
+            generation,
+            signals,
         }))
     }
 }
@@ -151,6 +171,8 @@ impl Launcher for FakeLauncher {
 struct FakeDriver {
     script: Arc<watch::Sender<Script>>,
     pid: u32,
+    generation: u64,
+    signals: mpsc::Sender<Signal>,
 }
 
 impl FakeDriver {
@@ -189,6 +211,24 @@ impl Driver for FakeDriver {
             }
         }
         Ok(())
+    }
+
+    fn open(&self) {
+        let mut load = None;
+        self.script.send_modify(|s| {
+            s.calls.push(Call::Open);
+            load = s.loads.pop_front();
+        });
+        let kind = match load {
+            None => SignalKind::Loaded,
+            Some(Load::Fails(error)) => SignalKind::LoadFailed(error),
+            Some(Load::Hangs) => return,
+        };
+        let signal = Signal {
+            generation: self.generation,
+            kind,
+        };
+        self.signals.try_send(signal).expect("the session listens");
     }
 
     async fn reload(&self) -> Result<(), DriverError> {
