@@ -99,7 +99,8 @@ impl Session {
             link,
             tries: Tries::default(),
         };
-        let qr_wait_ends = (mode == Mode::New).then(|| Instant::now() + deps.config.qr_wait_timeout);
+        let qr_wait_ends =
+            (mode == Mode::New).then(|| Instant::now() + deps.config.qr_wait_timeout);
         let (live, live_rx) = watch::channel(Live {
             phase: state.phase(),
             pid: None,

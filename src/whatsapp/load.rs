@@ -71,10 +71,9 @@ fn judge(navigated: Result<(), CdpError>, status: Option<i64>) -> Outcome {
     }
     match navigated {
         Ok(()) => Outcome::Loaded,
-        Err(CdpError::Timeout) => Outcome::Failed(format!(
-            "no answer within {} s",
-            LOAD_TIMEOUT.as_secs()
-        )),
+        Err(CdpError::Timeout) => {
+            Outcome::Failed(format!("no answer within {} s", LOAD_TIMEOUT.as_secs()))
+        }
         Err(CdpError::ChromeMessage(text)) => Outcome::Failed(text),
         Err(e) => {
             let e = DriverError::from(e);

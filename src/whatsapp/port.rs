@@ -5,9 +5,9 @@
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
-use super::driver::{DriverError, LaunchSpec, SendReply, Signal};
 #[cfg(doc)]
 use super::driver::SignalKind;
+use super::driver::{DriverError, LaunchSpec, SendReply, Signal};
 
 /// One running WhatsApp Web page. Page events arrive on the signal channel given at launch.
 #[async_trait]

@@ -141,7 +141,11 @@ pub fn start(tasks: &mut Supervisor, probe: Arc<WaWebProbe>) {
 
 async fn check(client: &reqwest::Client, url: &str) -> Reachability {
     let answer = client.get(url).send().await;
-    verdict(answer.map(|r| r.status().as_u16()).map_err(|e| describe(&e)))
+    verdict(
+        answer
+            .map(|r| r.status().as_u16())
+            .map_err(|e| describe(&e)),
+    )
 }
 
 fn verdict(answer: Result<u16, String>) -> Reachability {

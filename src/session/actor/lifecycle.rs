@@ -92,7 +92,11 @@ impl Session {
     pub(super) fn revive(&mut self) {
         match &mut self.state {
             State::Dormant { synced } => {
-                let link = if *synced { Link::Synced } else { Link::Restored };
+                let link = if *synced {
+                    Link::Synced
+                } else {
+                    Link::Restored
+                };
                 let tries = Tries::default();
                 let at = Instant::now();
                 self.set(State::Restarting { link, tries, at });

@@ -41,7 +41,10 @@ impl Session {
 
     /// WhatsApp Web's document is there (a reload makes sense, a boot can time out).
     fn page_loaded(&self) -> bool {
-        let loading = matches!(self.state, State::Opening { .. } | State::Unreachable { .. });
+        let loading = matches!(
+            self.state,
+            State::Opening { .. } | State::Unreachable { .. }
+        );
         self.state.browser().is_some() && !loading
     }
 

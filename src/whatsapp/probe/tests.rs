@@ -57,7 +57,10 @@ fn a_url_is_shown_without_credentials() {
         public_url("https://user:secret@proxy.example:8443/wa"),
         "https://proxy.example:8443/wa"
     );
-    assert_eq!(public_url("http://127.0.0.1:7000/"), "http://127.0.0.1:7000/");
+    assert_eq!(
+        public_url("http://127.0.0.1:7000/"),
+        "http://127.0.0.1:7000/"
+    );
     assert_eq!(public_url("not a url"), "not a url");
 }
 
@@ -72,7 +75,11 @@ fn watched(probe: &Arc<WaWebProbe>, stop: &CancellationToken) -> mpsc::Unbounded
             async move {
                 let _ = tx.send(Instant::now());
                 let n = runs.fetch_add(1, Ordering::SeqCst);
-                verdict(if n % 2 == 0 { Ok(200) } else { Err("down".into()) })
+                verdict(if n % 2 == 0 {
+                    Ok(200)
+                } else {
+                    Err("down".into())
+                })
             }
         };
         probe.watch(check, stop).await;
@@ -97,7 +104,11 @@ async fn it_probes_every_30_s_and_when_asked_at_most_every_5_s() {
     tokio::time::sleep(Duration::from_secs(20)).await;
     probe.ask();
     let asked_late = Instant::now();
-    assert_eq!(runs.recv().await.unwrap(), asked_late, "the last probe is long enough ago");
+    assert_eq!(
+        runs.recv().await.unwrap(),
+        asked_late,
+        "the last probe is long enough ago"
+    );
     stop.cancel();
     assert!(runs.recv().await.is_none(), "the probe stopped");
 }

@@ -16,7 +16,10 @@ use crate::whatsapp::{
 /// What the session asked of a browser.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
-    Send { to: String, body: String },
+    Send {
+        to: String,
+        body: String,
+    },
     /// WhatsApp Web was loaded (again).
     Open,
     Logout,
