@@ -17,6 +17,7 @@ use super::webhooks::WebhookBody;
 use super::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::qr;
+use crate::session::ManagerError;
 use crate::store::{Connection, ConnectionStatus, Profile};
 
 #[derive(Serialize, ToSchema)]
@@ -44,7 +45,7 @@ pub struct AddNumberBody {
         (status = 400, description = "`INVALID_REQUEST`: the body is not valid", body = ErrorBody),
         (status = 409, description = "`LIMIT_REACHED`: `MAX_SESSIONS` connections are pending or connected", body = ErrorBody),
         (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
-        (status = 503, description = "`SERVER_ERROR`: no QR code came in time, or the store is unavailable", body = ErrorBody),
+        (status = 503, description = "`SERVER_ERROR`: no QR code came in time (the message says why, e.g. `WA_WEB_UNAVAILABLE` with the network error and what to check), or the store is unavailable", body = ErrorBody),
     )
 )]
 pub async fn add_number(
@@ -54,7 +55,12 @@ pub async fn add_number(
 ) -> Result<(StatusCode, Json<AddNumberResponse>), ApiError> {
     let options = parse_optional_body(&body)?;
     let webhook = options.webhook.map(WebhookBody::validate).transpose()?;
-    let (record, qr) = state.manager.create(&caller.tenant, webhook).await?;
+    let created = state.manager.create(&caller.tenant, webhook).await;
+    if let Err(ManagerError::WaWebUnavailable(_)) = &created {
+        // `/ready` shows the outage at once rather than at the next scheduled probe.
+        state.wa_web.ask();
+    }
+    let (record, qr) = created?;
     let qr = qr
         .map(|q| qr::data_url(&q))
         .transpose()
