@@ -121,7 +121,9 @@ impl SessionManager {
                 // The session ends as it judges: a page that never loaded says why.
                 handle.give_up().await;
                 return Err(match handle.live().phase {
-                    Phase::Ended { reason } if reason.starts_with(UNAVAILABLE) => no_qr(reason),
+                    Phase::Ended { reason } if reason.starts_with(UNAVAILABLE) => {
+                        ManagerError::WaWebUnavailable(reason)
+                    }
                     _ => ManagerError::NoQr("timed out".into()),
                 });
             }

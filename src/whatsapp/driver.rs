@@ -2,7 +2,6 @@
 //! calls into typed [`PageEvent`]s and runs commands (send, logout) with a timeout on every call.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -123,7 +122,6 @@ pub struct ChromiumDriver {
     tasks: Vec<JoinHandle<()>>,
     /// The page load in flight (see [`Driver::open`]).
     loading: Mutex<Option<JoinHandle<()>>>,
-    opened: AtomicBool,
 }
 
 impl ChromiumDriver {
@@ -149,7 +147,6 @@ impl ChromiumDriver {
             signals,
             tasks: Vec::new(),
             loading: Mutex::new(None),
-            opened: AtomicBool::new(false),
         });
         if let Err(e) = driver.wire(gone_rx).await {
             driver.close().await;
@@ -159,7 +156,7 @@ impl ChromiumDriver {
     }
 
     async fn wire(&mut self, gone_rx: mpsc::Receiver<()>) -> Result<(), DriverError> {
-        // Order matters: listen first, then add the binding, then the script, then navigate.
+        // Order matters: listen first, then add the binding, then the script; `open` navigates.
         self.listen(gone_rx).await?;
         timed(
             self.page.execute(AddBindingParams::new(BINDING)),
@@ -254,9 +251,9 @@ impl Driver for ChromiumDriver {
         let page = self.page.clone();
         let url = self.spec.url.clone();
         let (generation, signals) = (self.generation, self.signals.clone());
-        // Headless Chromium opens a new-tab page about 0.5 s after launch: gone after the first load.
-        let first = !self.opened.swap(true, Ordering::SeqCst);
-        let tabs = (first && self.spec.flags == ChromeFlags::Tuned).then(|| self.process.clone());
+        // Headless Chromium opens a new-tab page about 0.5 s after launch, perhaps after a quick
+        // failed load: closed after every load (a retry is rare; a spare renderer costs memory).
+        let tabs = (self.spec.flags == ChromeFlags::Tuned).then(|| self.process.clone());
         let task = tokio::spawn(async move {
             let kind = match load::load(&page, &url).await {
                 Outcome::Loaded => SignalKind::Loaded,
