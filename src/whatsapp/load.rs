@@ -15,6 +15,9 @@ use super::driver::DriverError;
 
 /// chromiumoxide gives up on a navigation after 30 s itself; this also bounds the listener setup.
 pub(super) const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a document that came may take to show its response: chromiumoxide hands events to
+/// listeners on its next turn, which may come after the navigation's end was reported.
+const STATUS_WAIT: Duration = Duration::from_secs(2);
 
 /// How one load of WhatsApp Web went.
 #[derive(Debug, PartialEq, Eq)]
@@ -42,25 +45,40 @@ pub(super) async fn load(page: &Page, url: &str) -> Outcome {
         Ok(result) => result.map(|_| ()),
         Err(_) => Err(CdpError::Timeout),
     };
+    // A document came (perhaps an error page of the server): its status decides.
+    let wait = match &navigated {
+        Ok(()) => STATUS_WAIT,
+        Err(CdpError::ChromeMessage(text)) if text.contains("HTTP_RESPONSE_CODE") => STATUS_WAIT,
+        Err(_) => Duration::ZERO,
+    };
     // The listener is unbounded: read what this load produced and drop it.
-    let status = document_status(responses, main_frame.as_ref());
+    let status = document_status(responses, main_frame.as_ref(), wait).await;
     judge(navigated, status)
 }
 
-/// The HTTP status of the main frame's document, from the responses seen so far. The response
-/// comes before the load event that ends `goto`, so it is already queued when this runs.
-fn document_status(
+/// The HTTP status of the main frame's document, waiting up to `wait` for it; `None` when none
+/// came (a failed connection, or a page served by a service worker or the cache).
+async fn document_status(
     mut responses: EventStream<EventResponseReceived>,
     main_frame: Option<&FrameId>,
+    wait: Duration,
 ) -> Option<i64> {
-    let mut status = None;
-    while let Some(Some(event)) = responses.next().now_or_never() {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let next = if wait.is_zero() {
+            responses.next().now_or_never().flatten()
+        } else {
+            tokio::time::timeout_at(deadline, responses.next())
+                .await
+                .ok()
+                .flatten()
+        };
+        let event = next?;
         let document = event.r#type == ResourceType::Document;
         if document && main_frame.is_none_or(|f| event.frame_id.as_ref() == Some(f)) {
-            status = Some(event.response.status);
+            return Some(event.response.status);
         }
     }
-    status
 }
 
 /// Any error status of the document is a page that did not load, even when Chromium shows the
