@@ -36,8 +36,8 @@ pub struct Readiness {
     checks: Checks,
     /// What the last probe of `WA_WEB_URL` saw.
     wa_web: WaWebReport,
-    /// The background tasks by name (`webhook_fanout`, `webhook_dispatcher`, `restore`): a
-    /// required one that is `restarting` makes the gateway not ready.
+    /// The background tasks by name (`webhook_fanout`, `webhook_dispatcher`, `restore`,
+    /// `wa_web_probe`): a required one that is `restarting` makes the gateway not ready.
     tasks: BTreeMap<&'static str, TaskStatus>,
 }
 
