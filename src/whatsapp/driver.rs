@@ -258,9 +258,11 @@ impl Driver for ChromiumDriver {
             let kind = match load::load(&page, &url).await {
                 Outcome::Loaded => SignalKind::Loaded,
                 Outcome::Failed(why) => SignalKind::LoadFailed(why),
-                Outcome::BrowserLost => return,
+                // Said at once rather than left to the handler's own report, so that nothing
+                // waits on a load that will never end.
+                Outcome::BrowserLost => SignalKind::BrowserGone,
             };
-            if let Some(process) = tabs {
+            if let Some(process) = tabs.filter(|_| !matches!(kind, SignalKind::BrowserGone)) {
                 close_other_tabs(&process, &page).await;
             }
             let _ = signals.send(Signal { generation, kind }).await;

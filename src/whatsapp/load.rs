@@ -25,7 +25,7 @@ pub(super) enum Outcome {
     Loaded,
     /// The page did not load; the text says why (`net::ERR_NAME_NOT_RESOLVED`, `HTTP 503`).
     Failed(String),
-    /// The CDP connection is gone: the browser died, which its own signal reports.
+    /// The CDP connection is gone: the browser died.
     BrowserLost,
 }
 

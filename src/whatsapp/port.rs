@@ -22,8 +22,8 @@ pub trait Driver: Send + Sync {
     async fn logout(&self) -> Result<(), DriverError>;
 
     /// Loads WhatsApp Web in the page (again) and returns at once: how it went arrives as a
-    /// [`SignalKind::Loaded`] or [`SignalKind::LoadFailed`] signal (nothing if the browser died,
-    /// which [`SignalKind::BrowserGone`] reports).
+    /// [`SignalKind::Loaded`] or [`SignalKind::LoadFailed`] signal, or [`SignalKind::BrowserGone`]
+    /// if the browser died meanwhile.
     fn open(&self);
 
     /// Reloads the page (after a renderer crash, or when WhatsApp Web did not boot).
