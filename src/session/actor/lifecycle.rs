@@ -35,6 +35,7 @@ impl Session {
                     browser,
                     link,
                     tries,
+                    failed: None,
                 });
                 self.open_page();
                 Flow::Continue

@@ -77,23 +77,33 @@ impl Session {
 
     /// The time for another load has come.
     pub(super) fn reopen(&mut self) {
+        let failed = match &self.state {
+            State::Unreachable { cause, .. } => Some(cause.clone()),
+            _ => None,
+        };
         self.remake(|browser, link, tries| State::Opening {
             browser,
             link,
             tries,
+            failed,
         });
         self.open_page();
     }
 
     /// A new connection's first QR code did not come in time. One whose page never loaded ends
-    /// as `WA_WEB_UNAVAILABLE` with the cause; `None` when the page did load (and the caller
-    /// decides).
+    /// as `WA_WEB_UNAVAILABLE` with the cause (the last failure's, while a retry is under way);
+    /// `None` when the page did load (and the caller decides).
     pub(super) async fn qr_wait_over(&mut self) -> Option<Flow> {
         self.qr_wait_ends = None;
         let cause = match &self.state {
             State::Unreachable {
                 link: Link::Pending { qr_shown: 0 },
                 cause,
+                ..
+            }
+            | State::Opening {
+                link: Link::Pending { qr_shown: 0 },
+                failed: Some(cause),
                 ..
             } => cause.clone(),
             State::Opening {

@@ -13,11 +13,13 @@ pub(super) type Browser = Box<dyn Driver>;
 pub(super) enum State {
     /// Chromium is being started.
     Launching { link: Link, tries: Tries },
-    /// The browser runs; WhatsApp Web's document is being fetched.
+    /// The browser runs; WhatsApp Web's document is being fetched. `failed` is why the last
+    /// load failed, when this is a retry.
     Opening {
         browser: Browser,
         link: Link,
         tries: Tries,
+        failed: Option<String>,
     },
     /// The browser runs but WhatsApp Web did not load, for `cause` (a network error, an HTTP
     /// status); the page is opened again at `at`, in the same browser.
@@ -239,6 +241,7 @@ impl State {
                 browser,
                 link,
                 tries,
+                ..
             }
             | Self::Unreachable {
                 browser,

@@ -84,6 +84,18 @@ async fn a_load_still_unanswered_at_the_qr_deadline_ends_the_new_connection() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_retry_unanswered_at_the_qr_deadline_ends_with_the_last_failure() {
+    let t0 = Instant::now();
+    let script = |fake: &FakeLauncher| {
+        fake.next_loads(1, Load::Fails(DNS.into()));
+        fake.next_loads(1, Load::Hangs);
+    };
+    let mut h = Harness::scripted(Mode::New, qr_wait(8), script).await;
+    h.ended_with(&unavailable(DNS)).await;
+    assert_eq!((t0.elapsed(), opens(&h)), (Duration::from_secs(8), 2));
+}
+
+#[tokio::test(start_paused = true)]
 async fn giving_up_on_a_page_that_never_loaded_says_why_without_a_logout() {
     let mut h = Harness::scripted(Mode::New, |_| {}, failing(100, "HTTP 503")).await;
     h.phase_is("unreachable", |p| matches!(p, Phase::Unreachable { .. }))
