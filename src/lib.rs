@@ -39,6 +39,8 @@ pub struct App {
     pub metrics: Arc<metrics::Metrics>,
     /// What the supervised background tasks are doing (for `/ready`).
     tasks: Arc<Board>,
+    /// Whether `WA_WEB_URL` answers (for `/ready`).
+    wa_web: Arc<whatsapp::WaWebProbe>,
     router: Router,
 }
 
@@ -71,6 +73,7 @@ impl App {
         }));
         let webhooks = Arc::new(tokio::sync::Notify::new());
         let tasks = Arc::new(Board::default());
+        let wa_web = Arc::new(whatsapp::WaWebProbe::new(&config.wa_web_url));
         let router = http::router(http::AppState {
             config: config.clone(),
             store: store.clone(),
@@ -80,6 +83,7 @@ impl App {
             security: Arc::new(http::auth::Security::new(config.security.clone())),
             metrics: metrics.clone(),
             tasks: tasks.clone(),
+            wa_web: wa_web.clone(),
         });
         Ok(Self {
             config,
@@ -89,6 +93,7 @@ impl App {
             webhooks,
             metrics,
             tasks,
+            wa_web,
             router,
         })
     }
@@ -111,6 +116,7 @@ impl App {
             self.metrics.clone(),
         );
         whatsapp::sweep::sweep_session_dir(&self.config.session_dir).await;
+        whatsapp::probe::start(&mut tasks, self.wa_web.clone());
         let to_restore = self.manager.prepare_restore().await;
         start_restore(&mut tasks, self.manager.clone(), to_restore);
         tracing::info!(%addr, "wa-gateway listening");

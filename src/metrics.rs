@@ -124,7 +124,7 @@ impl Metrics {
         );
         r.register(
             "restores",
-            "Linked connections restored at boot, by result (ok, expired, failed)",
+            "Linked connections restored at boot, by result (ok, expired, unavailable, failed)",
             self.restores.clone(),
         );
     }

@@ -23,8 +23,10 @@ impl From<ManagerError> for ApiError {
         match err {
             ManagerError::NotFound(id) => Self::session_not_found(&id),
             ManagerError::LimitReached(_) => Self::new(ErrorCode::LimitReached, err.to_string()),
-            ManagerError::NoQr(_) => Self::new(ErrorCode::ServerError, err.to_string())
-                .with_status(StatusCode::SERVICE_UNAVAILABLE),
+            ManagerError::NoQr(_) | ManagerError::WaWebUnavailable(_) => {
+                Self::new(ErrorCode::ServerError, err.to_string())
+                    .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            }
             ManagerError::KeyInProgress | ManagerError::KeyReused => {
                 Self::conflict(err.to_string())
             }
@@ -117,10 +119,13 @@ mod tests {
         }
         let limit = status_and_code(ManagerError::LimitReached(3));
         assert_eq!(limit, (StatusCode::CONFLICT, ErrorCode::LimitReached));
+        let unavailable = (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::ServerError);
         let no_qr = status_and_code(ManagerError::NoQr("timed out".into()));
-        assert_eq!(
-            no_qr,
-            (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::ServerError)
-        );
+        assert_eq!(no_qr, unavailable);
+        let reason = "WA_WEB_UNAVAILABLE: HTTP 503 at http://127.0.0.1:9/";
+        let err = ApiError::from(ManagerError::WaWebUnavailable(reason.into()));
+        assert_eq!((err.status, err.code), unavailable);
+        assert!(err.message.contains(reason), "{}", err.message);
+        assert!(err.message.contains("WA_WEB_URL"), "{}", err.message);
     }
 }

@@ -18,7 +18,7 @@ use super::AppState;
 use crate::domain::PhoneNumber;
 use crate::error::{ApiError, ErrorBody};
 use crate::qr;
-use crate::session::LinkCode;
+use crate::session::{LinkCode, ManagerError};
 use crate::store::{Connection, ConnectionStatus, Profile};
 
 #[derive(Serialize, ToSchema)]
@@ -57,7 +57,7 @@ pub struct AddNumberBody {
         (status = 400, description = "`INVALID_REQUEST`: the body is not valid (also a `phone` that is not an international number)", body = ErrorBody),
         (status = 409, description = "`LIMIT_REACHED`: `MAX_SESSIONS` connections are pending or connected", body = ErrorBody),
         (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
-        (status = 503, description = "`SERVER_ERROR`: no QR (or pairing) code came in time, or the store is unavailable", body = ErrorBody),
+        (status = 503, description = "`SERVER_ERROR`: no QR (or pairing) code came in time (the message says why, e.g. `WA_WEB_UNAVAILABLE` with the network error and what to check), or the store is unavailable", body = ErrorBody),
     )
 )]
 pub async fn add_number(
@@ -73,7 +73,12 @@ pub async fn add_number(
         .map(PhoneNumber::parse)
         .transpose()
         .map_err(|e| ApiError::invalid(format!("Invalid phone: {e}")))?;
-    let (record, code) = state.manager.create(&caller.tenant, webhook, phone).await?;
+    let created = state.manager.create(&caller.tenant, webhook, phone).await;
+    if let Err(ManagerError::WaWebUnavailable(_)) = &created {
+        // `/ready` shows the outage at once rather than at the next scheduled probe.
+        state.wa_web.ask();
+    }
+    let (record, code) = created?;
     let (qr, pairing_code) = match code {
         Some(LinkCode::Qr(q)) => (Some(qr::data_url(&q).map_err(ApiError::internal)?), None),
         Some(LinkCode::Pairing(code)) => (None, Some(code)),

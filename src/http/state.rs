@@ -23,6 +23,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The supervised background tasks, for `/ready`.
     pub tasks: Arc<crate::supervisor::Board>,
+    /// Whether `WA_WEB_URL` answers, for `/ready`.
+    pub wa_web: Arc<crate::whatsapp::WaWebProbe>,
 }
 
 impl AppState {

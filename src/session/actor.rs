@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 mod lifecycle;
+mod loading;
 mod page_events;
 mod phone;
 mod sending;
@@ -16,6 +17,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 
+pub(super) use self::loading::UNAVAILABLE;
 use self::sending::PendingSend;
 use self::state::{Browser, Link, State, Tries};
 use super::handle::{Command, Live, SessionHandle};
@@ -76,6 +78,8 @@ pub struct Session {
     ledger: Ledger,
     /// The earliest moment the next message may be sent (pacing).
     next_send_at: Instant,
+    /// When a new connection's first QR code is due (`QR_WAIT_TIMEOUT_SECS`); gone once shown.
+    qr_wait_ends: Option<Instant>,
 }
 
 /// Whether the actor loop goes on after handling something.
@@ -103,6 +107,9 @@ impl Session {
             link,
             tries: Tries::default(),
         };
+        // A new connection, by QR or by phone, has until then to show its first code.
+        let qr_wait_ends = matches!(link, Link::Pending { .. })
+            .then(|| Instant::now() + deps.config.qr_wait_timeout);
         let (live, live_rx) = watch::channel(Live {
             phase: state.phase(),
             pid: None,
@@ -120,6 +127,7 @@ impl Session {
             generation: 0,
             waiting: VecDeque::new(),
             next_send_at: Instant::now(),
+            qr_wait_ends,
         };
         let task = tokio::spawn(session.run());
         (SessionHandle::new(tx, live_rx), task)
@@ -176,6 +184,7 @@ impl Session {
             self.send_deadline(),
             self.state.deadline(),
             self.ledger.retry_at(),
+            self.qr_wait_ends,
         ]
         .into_iter()
         .flatten()
@@ -191,6 +200,11 @@ impl Session {
         if self.ledger.retry_at().is_some_and(|at| at <= now) {
             self.ledger.retry().await;
         }
+        if self.qr_wait_ends.is_some_and(|at| at <= now) {
+            if let Some(flow) = self.qr_wait_over().await {
+                return flow;
+            }
+        }
         match self.state {
             State::Ready { backup_at, .. } if backup_at <= now => {
                 let next = self.backup().await;
@@ -203,6 +217,10 @@ impl Session {
                 self.set(State::Launching { link, tries });
                 self.launch().await
             }
+            State::Unreachable { at, .. } if at <= now => {
+                self.reopen();
+                Flow::Continue
+            }
             _ => Flow::Continue,
         }
     }
@@ -213,6 +231,18 @@ impl Session {
             Command::Disconnect { reply } => {
                 self.logout().await;
                 let flow = self.end("API_DISCONNECT", true).await;
+                let _ = reply.send(());
+                flow
+            }
+            Command::GiveUp { reply } => {
+                // A page that never loaded says why; one that did is disconnected as before.
+                let flow = match self.qr_wait_over().await {
+                    Some(flow) => flow,
+                    None => {
+                        self.logout().await;
+                        self.end("API_DISCONNECT", true).await
+                    }
+                };
                 let _ = reply.send(());
                 flow
             }

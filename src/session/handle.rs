@@ -20,6 +20,10 @@ pub enum Phase {
     /// Linked (or restoring); WhatsApp Web is connecting and syncing.
     Syncing,
     Ready,
+    /// The browser runs but WhatsApp Web does not load (`cause`); it is tried again with backoff.
+    Unreachable {
+        cause: String,
+    },
     /// The browser died; a relaunch is scheduled.
     Restarting,
     /// Linked, but the browser could not be kept alive; the next send tries again.
@@ -76,6 +80,9 @@ pub enum Command {
     },
     /// Log out of WhatsApp, close the browser, end with `API_DISCONNECT`.
     Disconnect { reply: oneshot::Sender<()> },
+    /// add-number stopped waiting for the first QR code: end with `WA_WEB_UNAVAILABLE` if the
+    /// page never loaded, else as `Disconnect` does.
+    GiveUp { reply: oneshot::Sender<()> },
     /// Close the browser and stop; the connection stays as it is in the store (gateway shutdown).
     Shutdown { reply: oneshot::Sender<()> },
 }
@@ -125,6 +132,11 @@ impl SessionHandle {
 
     pub async fn disconnect(&self) {
         self.request(|reply| Command::Disconnect { reply }).await
+    }
+
+    /// See [`Command::GiveUp`]; the phase says afterwards how the connection ended.
+    pub async fn give_up(&self) {
+        self.request(|reply| Command::GiveUp { reply }).await
     }
 
     pub async fn shutdown(&self) {

@@ -8,7 +8,7 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::actor::{Deps, Mode, Session};
+use super::actor::{Deps, Mode, Session, UNAVAILABLE};
 use super::handle::{Phase, SendError, SessionHandle};
 use super::profile;
 use crate::domain::PhoneNumber;
@@ -28,6 +28,12 @@ pub enum ManagerError {
     /// Also when a connection linking by phone got no pairing code.
     #[error("WhatsApp Web did not show a QR code: {0}")]
     NoQr(String),
+    /// The page never loaded; the reason names the network error and the URL.
+    #[error(
+        "WhatsApp Web did not load ({0}); check that WA_WEB_URL is right and that this machine \
+         can reach it (DNS, proxy, firewall)"
+    )]
+    WaWebUnavailable(String),
     #[error("A request with this Idempotency-Key is still in progress")]
     KeyInProgress,
     #[error("This Idempotency-Key was used with a different request")]
@@ -128,10 +134,16 @@ impl SessionManager {
             Phase::AwaitingScan { qr } => Some(LinkCode::Qr(qr)),
             Phase::AwaitingCode { code } => Some(LinkCode::Pairing(code)),
             Phase::Ready => None,
-            Phase::Ended { reason } => return Err(ManagerError::NoQr(reason)),
+            Phase::Ended { reason } => return Err(no_qr(reason)),
             _ => {
-                handle.disconnect().await;
-                return Err(ManagerError::NoQr("timed out".into()));
+                // The session ends as it judges: a page that never loaded says why.
+                handle.give_up().await;
+                return Err(match handle.live().phase {
+                    Phase::Ended { reason } if reason.starts_with(UNAVAILABLE) => {
+                        ManagerError::WaWebUnavailable(reason)
+                    }
+                    _ => ManagerError::NoQr("timed out".into()),
+                });
             }
         };
         let record = self.get(&id).await?;
@@ -249,13 +261,16 @@ impl SessionManager {
         };
         let phase = handle
             .wait_for(RESTORE_WAIT, |p| {
-                matches!(p, Phase::Ready | Phase::Ended { .. } | Phase::Dormant)
+                use Phase::{Dormant, Ended, Ready, Unreachable};
+                matches!(p, Ready | Ended { .. } | Dormant | Unreachable { .. })
             })
             .await;
         tracing::info!(connection_id = %id, ?phase, "restore finished");
+        // An unreachable page keeps its session trying; the next restore need not wait for it.
         self.deps.metrics.restored(match &phase {
             Phase::Ready => "ok",
             Phase::Ended { reason } if reason == "SESSION_EXPIRED" => "expired",
+            Phase::Unreachable { .. } => "unavailable",
             _ => "failed",
         });
     }
@@ -355,6 +370,14 @@ impl SessionManager {
             let _ = e.task.await;
         });
         futures::future::join_all(closing).await;
+    }
+}
+
+fn no_qr(reason: String) -> ManagerError {
+    if reason.starts_with(UNAVAILABLE) {
+        ManagerError::WaWebUnavailable(reason)
+    } else {
+        ManagerError::NoQr(reason)
     }
 }
 

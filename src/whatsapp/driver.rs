@@ -2,6 +2,7 @@
 //! calls into typed [`PageEvent`]s and runs commands (send, logout) with a timeout on every call.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -17,6 +18,7 @@ use tokio::task::JoinHandle;
 
 use super::browser::BrowserProcess;
 use super::events::PageEvent;
+use super::load::{self, Outcome};
 use super::port::{Driver, Launcher};
 use crate::config::ChromeFlags;
 
@@ -43,6 +45,11 @@ pub enum SignalKind {
     Crashed,
     /// The browser process is gone.
     BrowserGone,
+    /// WhatsApp Web's document answered and loaded (after [`Driver::open`]).
+    Loaded,
+    /// WhatsApp Web's document did not load, in a browser that is fine: a network error
+    /// (`net::ERR_NAME_NOT_RESOLVED`), an HTTP error status (`HTTP 503`) or no answer in time.
+    LoadFailed(String),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,13 +120,19 @@ impl Launcher for ChromiumLauncher {
 
 /// A Chromium process with the WhatsApp Web page and the tasks forwarding its events.
 pub struct ChromiumDriver {
-    process: BrowserProcess,
+    /// Shared only with the page load, which closes the spare tabs; back to one owner at close.
+    process: Arc<BrowserProcess>,
     page: Page,
+    spec: LaunchSpec,
+    generation: u64,
+    signals: mpsc::Sender<Signal>,
     tasks: Vec<JoinHandle<()>>,
+    /// The page load in flight (see [`Driver::open`]).
+    loading: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl ChromiumDriver {
-    /// Launches the browser, wires the binding and the script, and opens WhatsApp Web.
+    /// Launches the browser and wires the binding and the script; [`Driver::open`] loads the page.
     async fn start(
         spec: &LaunchSpec,
         generation: u64,
@@ -135,25 +148,23 @@ impl ChromiumDriver {
                     return Err(e);
                 }
             },
-            process,
+            process: Arc::new(process),
+            spec: spec.clone(),
+            generation,
+            signals,
             tasks: Vec::new(),
+            loading: Mutex::new(None),
         });
-        if let Err(e) = driver.wire(spec, generation, signals, gone_rx).await {
+        if let Err(e) = driver.wire(gone_rx).await {
             driver.close().await;
             return Err(e);
         }
         Ok(driver)
     }
 
-    async fn wire(
-        &mut self,
-        spec: &LaunchSpec,
-        generation: u64,
-        signals: mpsc::Sender<Signal>,
-        gone_rx: mpsc::Receiver<()>,
-    ) -> Result<(), DriverError> {
-        // Order matters: listen first, then add the binding, then the script, then navigate.
-        self.listen(generation, signals, gone_rx).await?;
+    async fn wire(&mut self, gone_rx: mpsc::Receiver<()>) -> Result<(), DriverError> {
+        // Order matters: listen first, then add the binding, then the script; `open` navigates.
+        self.listen(gone_rx).await?;
         timed(
             self.page.execute(AddBindingParams::new(BINDING)),
             "addBinding",
@@ -171,22 +182,12 @@ impl ChromiumDriver {
             "addScript",
         )
         .await?;
-        tokio::time::timeout(NAVIGATE_TIMEOUT, self.page.goto(spec.url.as_str()))
-            .await
-            .map_err(|_| DriverError::Timeout("navigate"))??;
-        if spec.flags == ChromeFlags::Tuned {
-            close_other_tabs(&self.process, &self.page).await;
-        }
         Ok(())
     }
 
     /// Forwards the page's binding calls, renderer crashes and the browser's death as signals.
-    async fn listen(
-        &mut self,
-        generation: u64,
-        signals: mpsc::Sender<Signal>,
-        gone_rx: mpsc::Receiver<()>,
-    ) -> Result<(), DriverError> {
+    async fn listen(&mut self, gone_rx: mpsc::Receiver<()>) -> Result<(), DriverError> {
+        let (generation, signals) = (self.generation, self.signals.clone());
         let bindings = self.page.event_listener::<EventBindingCalled>().await?;
         let crashes = self
             .process
@@ -267,11 +268,47 @@ impl Driver for ChromiumDriver {
         Ok(())
     }
 
+    fn open(&self) {
+        let page = self.page.clone();
+        let url = self.spec.url.clone();
+        let (generation, signals) = (self.generation, self.signals.clone());
+        // Headless Chromium opens a new-tab page about 0.5 s after launch, perhaps after a quick
+        // failed load: closed after every load (a retry is rare; a spare renderer costs memory).
+        let tabs = (self.spec.flags == ChromeFlags::Tuned).then(|| self.process.clone());
+        let task = tokio::spawn(async move {
+            let kind = match load::load(&page, &url).await {
+                Outcome::Loaded => SignalKind::Loaded,
+                Outcome::Failed(why) => SignalKind::LoadFailed(why),
+                // Said at once rather than left to the handler's own report, so that nothing
+                // waits on a load that will never end.
+                Outcome::BrowserLost => SignalKind::BrowserGone,
+            };
+            if let Some(process) = tabs.filter(|_| !matches!(kind, SignalKind::BrowserGone)) {
+                close_other_tabs(&process, &page).await;
+            }
+            let _ = signals.send(Signal { generation, kind }).await;
+        });
+        let previous = self.loading.lock().unwrap().replace(task);
+        if let Some(previous) = previous {
+            previous.abort();
+        }
+    }
+
     async fn close(self: Box<Self>) {
         for task in &self.tasks {
             task.abort();
         }
-        self.process.close().await;
+        let loading = self.loading.lock().unwrap().take();
+        if let Some(task) = loading {
+            task.abort();
+            // Returns once the task is dropped, and with it its share of the process.
+            let _ = task.await;
+        }
+        match Arc::try_unwrap(self.process) {
+            Ok(process) => process.close().await,
+            // Cannot happen: the load task, the only other holder, was dropped above.
+            Err(_) => tracing::error!("the browser could not be closed: still shared"),
+        }
     }
 }
 

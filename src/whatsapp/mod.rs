@@ -6,9 +6,12 @@ mod driver;
 pub mod events;
 pub mod guard;
 mod guarded;
+mod load;
 mod port;
+pub mod probe;
 pub mod sweep;
 
 pub use driver::{ChromiumLauncher, DriverError, LaunchSpec, SendReply, Signal, SignalKind};
 pub use events::{ack_name, is_fatal_state, PageEvent, WaMessage};
 pub use port::{Driver, Launcher};
+pub use probe::{public_url, WaWebProbe};

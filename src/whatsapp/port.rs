@@ -5,6 +5,8 @@
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
+#[cfg(doc)]
+use super::driver::SignalKind;
 use super::driver::{DriverError, LaunchSpec, SendReply, Signal};
 
 /// One running WhatsApp Web page. Page events arrive on the signal channel given at launch.
@@ -23,6 +25,11 @@ pub trait Driver: Send + Sync {
     /// Logs the linked device out of WhatsApp (the phone sees it disappear).
     async fn logout(&self) -> Result<(), DriverError>;
 
+    /// Loads WhatsApp Web in the page (again) and returns at once: how it went arrives as a
+    /// [`SignalKind::Loaded`] or [`SignalKind::LoadFailed`] signal, or [`SignalKind::BrowserGone`]
+    /// if the browser died meanwhile.
+    fn open(&self);
+
     /// Reloads the page (after a renderer crash, or when WhatsApp Web did not boot).
     async fn reload(&self) -> Result<(), DriverError>;
 
@@ -34,7 +41,7 @@ pub trait Driver: Send + Sync {
 #[async_trait]
 pub trait Launcher: Send + Sync {
     /// Starts a browser on `spec` whose signals carry `generation`, so that a late signal from a
-    /// replaced browser is recognised and ignored.
+    /// replaced browser is recognised and ignored. The page is blank until [`Driver::open`].
     async fn start(
         &self,
         spec: &LaunchSpec,

@@ -72,6 +72,18 @@ impl GatewayProcess {
         chromium::kill(self.pid);
     }
 
+    /// The JSON log lines so far whose message starts with `message`.
+    pub fn logged(&self, message: &str) -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| {
+                let said = v["fields"]["message"].as_str().unwrap_or_default();
+                said.starts_with(message)
+            })
+            .collect()
+    }
+
     /// Kills the gateway with no chance to clean up, then waits until nothing runs on `dir`'s
     /// profiles any more: its browsers must die with it.
     pub async fn sigkill(mut self, dir: &Path) {

@@ -31,7 +31,13 @@ impl Session {
         {
             Ok(browser) => {
                 tracing::info!(pid = ?browser.pid(), generation = self.generation, "browser started");
-                self.set(State::started(browser, link, tries));
+                self.set(State::Opening {
+                    browser,
+                    link,
+                    tries,
+                    failed: None,
+                });
+                self.open_page();
                 Flow::Continue
             }
             Err(e) => {
@@ -82,13 +88,22 @@ impl Session {
         Flow::Continue
     }
 
-    /// "Keeps connections alive on message send": a send revives a dormant browser at once.
+    /// "Keeps connections alive on message send": a send revives a dormant browser, or loads
+    /// an unreachable page again, at once.
     pub(super) fn revive(&mut self) {
-        if let State::Dormant { synced } = self.state {
-            let link = if synced { Link::Synced } else { Link::Restored };
-            let tries = Tries::default();
-            let at = Instant::now();
-            self.set(State::Restarting { link, tries, at });
+        match &mut self.state {
+            State::Dormant { synced } => {
+                let link = if *synced {
+                    Link::Synced
+                } else {
+                    Link::Restored
+                };
+                let tries = Tries::default();
+                let at = Instant::now();
+                self.set(State::Restarting { link, tries, at });
+            }
+            State::Unreachable { at, .. } => *at = Instant::now(),
+            _ => {}
         }
     }
 
@@ -135,6 +150,6 @@ fn confirms_logout(kind: &SignalKind) -> bool {
             PageEvent::ChangeState { state } => state.starts_with("UNPAIRED"),
             _ => false,
         },
-        SignalKind::Crashed => false,
+        SignalKind::Crashed | SignalKind::Loaded | SignalKind::LoadFailed(_) => false,
     }
 }

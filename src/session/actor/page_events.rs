@@ -3,6 +3,7 @@
 use chrono::Utc;
 use tokio::time::Instant;
 
+use super::loading::{backoff, unavailable};
 use super::state::{Link, State, Tries};
 use super::{Flow, Session, BOOT_RELOADS};
 use crate::events::event::{AuthenticatedData, ChangeStateData, Event, LoadingData};
@@ -19,16 +20,32 @@ impl Session {
         }
         match signal.kind {
             SignalKind::Page(event) => self.on_page_event(*event).await,
-            SignalKind::Crashed => {
+            SignalKind::Crashed if self.page_loaded() => {
                 tracing::warn!("renderer crashed; reloading the page");
                 self.reload("reload after crash failed").await;
                 Flow::Continue
             }
+            // A page still loading, or that did not load, is loaded anew anyway.
+            SignalKind::Crashed => Flow::Continue,
+            SignalKind::Loaded => {
+                self.on_loaded();
+                Flow::Continue
+            }
+            SignalKind::LoadFailed(error) => self.on_load_failed(error).await,
             SignalKind::BrowserGone => {
                 tracing::warn!("browser process is gone");
                 self.lose_browser().await
             }
         }
+    }
+
+    /// WhatsApp Web's document is there (a reload makes sense, a boot can time out).
+    fn page_loaded(&self) -> bool {
+        let loading = matches!(
+            self.state,
+            State::Opening { .. } | State::Unreachable { .. }
+        );
+        self.state.browser().is_some() && !loading
     }
 
     async fn reload(&self, failed: &str) {
@@ -94,14 +111,20 @@ impl Session {
             .await
     }
 
-    /// Reloads a page whose WhatsApp Web did not boot, a few times since it was last ready.
+    /// Reloads a page whose WhatsApp Web did not boot, a few times since it was last ready;
+    /// then a new connection ends, a linked one keeps its login and loads the page again later.
     pub(super) async fn on_boot_timeout(&mut self) -> Flow {
-        if self.state.browser().is_none() {
+        if !self.page_loaded() {
             return Flow::Continue;
         }
         let tries = self.state.tries();
         if tries.boot_reloads >= BOOT_RELOADS {
-            return self.end("WA_WEB_UNAVAILABLE", true).await;
+            let cause = format!("WhatsApp Web did not start at {}", self.shown_url());
+            if self.state.is_linked() {
+                self.unreachable(cause, backoff(tries.loads));
+                return Flow::Continue;
+            }
+            return self.end(&unavailable(&cause), true).await;
         }
         tracing::warn!("WhatsApp Web did not finish loading; reloading");
         self.reload("reload failed").await;
@@ -132,6 +155,7 @@ impl Session {
             return self.end("QR_TIMEOUT", true).await;
         }
         self.deps.metrics.qr_codes_shown.inc();
+        self.qr_wait_ends = None;
         let qr_data_url = qr::data_url(&qr).ok();
         self.remake(|browser, _, tries| State::AwaitingScan {
             browser,

@@ -165,10 +165,14 @@ impl Session {
         let (expired, kept): (VecDeque<_>, VecDeque<_>) =
             self.waiting.drain(..).partition(|p| p.deadline <= now);
         self.waiting = kept;
+        let why = match &self.state {
+            State::Unreachable { cause, .. } => {
+                format!("WhatsApp Web cannot be loaded ({cause}); retry later")
+            }
+            _ => "WhatsApp did not become ready in time; retry later".into(),
+        };
         for p in expired {
-            let _ = p.reply.send(Err(SendError::NotReady(
-                "WhatsApp did not become ready in time; retry later".into(),
-            )));
+            let _ = p.reply.send(Err(SendError::NotReady(why.clone())));
         }
     }
 }

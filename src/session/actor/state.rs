@@ -13,6 +13,23 @@ pub(super) type Browser = Box<dyn Driver>;
 pub(super) enum State {
     /// Chromium is being started.
     Launching { link: Link, tries: Tries },
+    /// The browser runs; WhatsApp Web's document is being fetched. `failed` is why the last
+    /// load failed, when this is a retry.
+    Opening {
+        browser: Browser,
+        link: Link,
+        tries: Tries,
+        failed: Option<String>,
+    },
+    /// The browser runs but WhatsApp Web did not load, for `cause` (a network error, an HTTP
+    /// status); the page is opened again at `at`, in the same browser.
+    Unreachable {
+        browser: Browser,
+        link: Link,
+        tries: Tries,
+        cause: String,
+        at: Instant,
+    },
     /// A new connection's browser runs; WhatsApp Web is loading.
     Loading {
         browser: Browser,
@@ -74,11 +91,13 @@ pub(super) enum Link {
 pub(super) struct Tries {
     pub relaunches: u32,
     pub boot_reloads: u32,
+    /// Page loads that failed since the page last loaded.
+    pub loads: u32,
 }
 
 impl State {
-    /// The state a freshly started browser puts the connection in.
-    pub fn started(browser: Browser, link: Link, tries: Tries) -> Self {
+    /// The state a page that loaded puts the connection in.
+    pub fn loaded(browser: Browser, link: Link, tries: Tries) -> Self {
         match link {
             Link::Pending { qr_shown } => Self::Loading {
                 browser,
@@ -99,8 +118,15 @@ impl State {
                 link: Link::Pending { .. },
                 ..
             }
+            | Self::Opening {
+                link: Link::Pending { .. },
+                ..
+            }
             | Self::Loading { .. } => Phase::Starting,
-            Self::Launching { .. } | Self::Syncing { .. } => Phase::Syncing,
+            Self::Launching { .. } | Self::Opening { .. } | Self::Syncing { .. } => Phase::Syncing,
+            Self::Unreachable { cause, .. } => Phase::Unreachable {
+                cause: cause.clone(),
+            },
             Self::AwaitingScan { qr, .. } => Phase::AwaitingScan { qr: qr.clone() },
             Self::AwaitingCode { code, .. } => Phase::AwaitingCode { code: code.clone() },
             Self::Ready { .. } => Phase::Ready,
@@ -114,7 +140,9 @@ impl State {
 
     pub fn browser(&self) -> Option<&dyn Driver> {
         match self {
-            Self::Loading { browser, .. }
+            Self::Opening { browser, .. }
+            | Self::Unreachable { browser, .. }
+            | Self::Loading { browser, .. }
             | Self::AwaitingScan { browser, .. }
             | Self::AwaitingCode { browser, .. }
             | Self::Syncing { browser, .. }
@@ -126,8 +154,11 @@ impl State {
     /// `None` once ended.
     pub fn link(&self) -> Option<Link> {
         match self {
-            Self::Launching { link, .. } | Self::Syncing { link, .. } => Some(*link),
-            Self::Restarting { link, .. } => Some(*link),
+            Self::Launching { link, .. }
+            | Self::Opening { link, .. }
+            | Self::Unreachable { link, .. }
+            | Self::Syncing { link, .. }
+            | Self::Restarting { link, .. } => Some(*link),
             Self::Loading { qr_shown, .. }
             | Self::AwaitingScan { qr_shown, .. }
             | Self::AwaitingCode { qr_shown, .. } => Some(Link::Pending {
@@ -147,6 +178,8 @@ impl State {
     pub fn tries(&self) -> Tries {
         match self {
             Self::Launching { tries, .. }
+            | Self::Opening { tries, .. }
+            | Self::Unreachable { tries, .. }
             | Self::Loading { tries, .. }
             | Self::AwaitingScan { tries, .. }
             | Self::AwaitingCode { tries, .. }
@@ -202,10 +235,10 @@ impl State {
         }
     }
 
-    /// When the state itself needs the actor: a relaunch or a backup.
+    /// When the state itself needs the actor: a relaunch, another page load or a backup.
     pub fn deadline(&self) -> Option<Instant> {
         match self {
-            Self::Restarting { at, .. } => Some(*at),
+            Self::Restarting { at, .. } | Self::Unreachable { at, .. } => Some(*at),
             Self::Ready { backup_at, .. } => Some(*backup_at),
             _ => None,
         }
@@ -232,7 +265,19 @@ impl State {
                 tries,
                 ..
             } => Ok((browser, Link::Pending { qr_shown }, tries)),
-            Self::Syncing {
+            Self::Opening {
+                browser,
+                link,
+                tries,
+                ..
+            }
+            | Self::Unreachable {
+                browser,
+                link,
+                tries,
+                ..
+            }
+            | Self::Syncing {
                 browser,
                 link,
                 tries,

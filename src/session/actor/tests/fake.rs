@@ -16,8 +16,15 @@ use crate::whatsapp::{
 /// What the session asked of a browser.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
-    Send { to: String, body: String },
-    PairingCode { phone: String },
+    Send {
+        to: String,
+        body: String,
+    },
+    PairingCode {
+        phone: String,
+    },
+    /// WhatsApp Web was loaded (again).
+    Open,
     Logout,
     Reload,
     Close,
@@ -37,6 +44,8 @@ pub struct Script {
     replies: VecDeque<Result<SendReply, DriverError>>,
     /// Answers for the next pairing-code requests, in order; `FAKECODE` when none is left.
     codes: VecDeque<Result<String, DriverError>>,
+    /// How the next page loads go, in order; a page loads when none is left.
+    loads: VecDeque<Load>,
     /// What the page reports when the session logs out.
     on_logout: Vec<PageEvent>,
     /// The newest browser's generation and signal channel.
@@ -52,6 +61,14 @@ impl Script {
     pub fn count(&self, call: &Call) -> usize {
         self.calls.iter().filter(|c| *c == call).count()
     }
+}
+
+/// How one page load goes.
+#[derive(Debug, Clone)]
+pub enum Load {
+    Fails(String),
+    /// No answer: the load is still in flight when the test looks.
+    Hangs,
 }
 
 #[derive(Clone, Default)]
@@ -99,6 +116,12 @@ impl FakeLauncher {
         self.script.send_modify(|s| s.refuse_launches = count);
     }
 
+    /// The next `count` page loads go as `load` says.
+    pub fn next_loads(&self, count: usize, load: Load) {
+        let loads = std::iter::repeat_n(load, count);
+        self.script.send_modify(|s| s.loads.extend(loads));
+    }
+
     pub fn reply_to_send(&self, reply: Result<SendReply, DriverError>) {
         self.script.send_modify(|s| s.replies.push_back(reply));
     }
@@ -142,7 +165,7 @@ impl Launcher for FakeLauncher {
             }
             s.started += 1;
             s.open += 1;
-            s.current = Some((generation, signals));
+            s.current = Some((generation, signals.clone()));
             started = Some(s.started);
         });
         let Some(number) = started else {
@@ -151,6 +174,8 @@ impl Launcher for FakeLauncher {
         Ok(Box::new(FakeDriver {
             script: self.script.clone(),
             pid: 1000 + number,
+            generation,
+            signals,
         }))
     }
 }
@@ -158,6 +183,8 @@ impl Launcher for FakeLauncher {
 struct FakeDriver {
     script: Arc<watch::Sender<Script>>,
     pid: u32,
+    generation: u64,
+    signals: mpsc::Sender<Signal>,
 }
 
 impl FakeDriver {
@@ -207,6 +234,24 @@ impl Driver for FakeDriver {
             }
         }
         Ok(())
+    }
+
+    fn open(&self) {
+        let mut load = None;
+        self.script.send_modify(|s| {
+            s.calls.push(Call::Open);
+            load = s.loads.pop_front();
+        });
+        let kind = match load {
+            None => SignalKind::Loaded,
+            Some(Load::Fails(error)) => SignalKind::LoadFailed(error),
+            Some(Load::Hangs) => return,
+        };
+        let signal = Signal {
+            generation: self.generation,
+            kind,
+        };
+        self.signals.try_send(signal).expect("the session listens");
     }
 
     async fn reload(&self) -> Result<(), DriverError> {

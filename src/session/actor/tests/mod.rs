@@ -8,6 +8,7 @@ mod pairing;
 mod phone;
 mod recovery;
 mod sending;
+mod unreachable;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -62,6 +63,18 @@ impl Harness {
 
     /// Starts a session on a fresh store; `tune` adjusts the configuration first.
     pub async fn start_with(mode: Mode, tune: impl FnOnce(&mut Config)) -> Self {
+        let h = Self::scripted(mode, tune, |_| {}).await;
+        h.fake.until("a browser started", |s| s.started == 1).await;
+        h
+    }
+
+    /// Starts a session whose browser `script` prepared (how its launches and loads go), without
+    /// waiting for anything.
+    pub async fn scripted(
+        mode: Mode,
+        tune: impl FnOnce(&mut Config),
+        script: impl FnOnce(&FakeLauncher),
+    ) -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
         let mut config = config(dir.path());
         tune(&mut config);
@@ -79,6 +92,7 @@ impl Harness {
         store.insert_connection(&record).await.expect("inserted");
         let bus = Arc::new(EventBus::new(store.clone()));
         let fake = FakeLauncher::default();
+        script(&fake);
         let deps = Deps {
             config: Arc::new(config),
             archive_key: None,
@@ -89,7 +103,6 @@ impl Harness {
         };
         let events = deps.bus.subscribe();
         let (handle, task) = Session::spawn(deps.clone(), id.clone(), mode);
-        fake.until("a browser started", |s| s.started == 1).await;
         Self {
             id,
             handle,

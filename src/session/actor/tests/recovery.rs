@@ -125,7 +125,8 @@ async fn a_page_that_does_not_boot_is_reloaded_three_times_then_the_connection_e
             .await;
     }
     h.fake.page(boot_timeout()).await;
-    h.ended_with("WA_WEB_UNAVAILABLE").await;
+    h.ended_with("WA_WEB_UNAVAILABLE: WhatsApp Web did not start at https://web.whatsapp.com/")
+        .await;
 }
 
 #[tokio::test(start_paused = true)]
