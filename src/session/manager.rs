@@ -104,21 +104,37 @@ impl SessionManager {
     ) -> Result<(Connection, Option<LinkCode>), ManagerError> {
         let id = Uuid::new_v4().to_string();
         let mode = phone.map_or(Mode::New, Mode::ByPhone);
-        let handle = {
-            let mut sessions = self.sessions.lock().await;
-            let active = sessions.values().filter(|e| !e.handle.is_ended()).count();
-            let max = self.deps.config.max_sessions;
-            if active >= max {
-                return Err(ManagerError::LimitReached(max));
-            }
-            let record = Connection::new_pending(&id, tenant, crate::store::now());
-            self.deps.store.insert_connection(&record).await?;
-            // Before the session starts, so that even its first QR code reaches the webhook.
-            if let Some(hook) = &webhook {
-                self.deps.store.put_webhook(&id, hook).await?;
-            }
-            self.spawn_locked(&mut sessions, &id, mode)
-        };
+        let handle = self.start_pending(&id, tenant, webhook, mode).await?;
+        let code = self.first_code(&handle).await?;
+        let record = self.get(&id).await?;
+        Ok((record, code))
+    }
+
+    /// Records a pending connection (and its webhook) and starts its session, within the limit.
+    async fn start_pending(
+        &self,
+        id: &str,
+        tenant: &str,
+        webhook: Option<WebhookConfig>,
+        mode: Mode,
+    ) -> Result<SessionHandle, ManagerError> {
+        let mut sessions = self.sessions.lock().await;
+        let active = sessions.values().filter(|e| !e.handle.is_ended()).count();
+        let max = self.deps.config.max_sessions;
+        if active >= max {
+            return Err(ManagerError::LimitReached(max));
+        }
+        let record = Connection::new_pending(id, tenant, crate::store::now());
+        self.deps.store.insert_connection(&record).await?;
+        // Before the session starts, so that even its first QR code reaches the webhook.
+        if let Some(hook) = &webhook {
+            self.deps.store.put_webhook(id, hook).await?;
+        }
+        Ok(self.spawn_locked(&mut sessions, id, mode))
+    }
+
+    /// The new connection's first QR or pairing code (none if it linked at once), or why not.
+    async fn first_code(&self, handle: &SessionHandle) -> Result<Option<LinkCode>, ManagerError> {
         let phase = handle
             .wait_for(self.deps.config.qr_wait_timeout, |p| {
                 matches!(
@@ -130,24 +146,22 @@ impl SessionManager {
                 )
             })
             .await;
-        let code = match phase {
-            Phase::AwaitingScan { qr } => Some(LinkCode::Qr(qr)),
-            Phase::AwaitingCode { code } => Some(LinkCode::Pairing(code)),
-            Phase::Ready => None,
-            Phase::Ended { reason } => return Err(no_qr(reason)),
+        match phase {
+            Phase::AwaitingScan { qr } => Ok(Some(LinkCode::Qr(qr))),
+            Phase::AwaitingCode { code } => Ok(Some(LinkCode::Pairing(code))),
+            Phase::Ready => Ok(None),
+            Phase::Ended { reason } => Err(no_qr(reason)),
             _ => {
                 // The session ends as it judges: a page that never loaded says why.
                 handle.give_up().await;
-                return Err(match handle.live().phase {
+                Err(match handle.live().phase {
                     Phase::Ended { reason } if reason.starts_with(UNAVAILABLE) => {
                         ManagerError::WaWebUnavailable(reason)
                     }
                     _ => ManagerError::NoQr("timed out".into()),
-                });
+                })
             }
-        };
-        let record = self.get(&id).await?;
-        Ok((record, code))
+        }
     }
 
     fn spawn_locked(
