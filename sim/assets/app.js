@@ -83,6 +83,8 @@ const app = {
     progress: 0,
     me: null,
     pairingType: 'QR',
+    bundlesLoaded: false,
+    linkEvents: new Events(),
     lidToPn: new Map(),
     pnToLid: new Map(),
     ws: null,
@@ -395,6 +397,31 @@ const app = {
         }
     },
 
+    /**
+     * `sendSeen({chat, threadId})`; the old `sendSeen(chat)` form throws in current builds (and the
+     * drill `boot.oldSendSeen` brings back the builds where only the old form worked).
+     */
+    sendSeenCall(opts) {
+        const isOldForm = opts instanceof ChatModel;
+        if (Boolean(boot.oldSendSeen) !== isOldForm) {
+            return Promise.reject(new TypeError('sendSeen: expected ' + (boot.oldSendSeen ? 'a chat' : '{chat, threadId}') + ', got ' + (isOldForm ? 'a chat' : typeof opts)));
+        }
+        return this.sendSeen(isOldForm ? opts : opts && opts.chat);
+    },
+
+    /** The own id a message to this chat must come from (the addressing rule). */
+    senderFor(chat) {
+        const meta = chat.groupMetadata;
+        const lidMode = chat.id.isLid() || Boolean(meta && meta.isLidAddressingMode);
+        return lidMode && this.me.lid ? createWid(this.me.lid + '@lid') : createWid(this.me.number + '@c.us');
+    },
+
+    /** What a send to this chat must merge in: nothing unless its messages disappear. */
+    ephemeralFields(chat) {
+        if (!chat || !chat.ephemeralDuration) return {};
+        return { ephemeralDuration: chat.ephemeralDuration, ephemeralSettingTimestamp: chat.ephemeralSettingTimestamp || 0, disappearingModeInitiator: 'chat' };
+    },
+
     async sendSeen(chat) {
         if (!chat || !chat.id) throw new Error('sendSeen: no chat');
         chat.unreadCount = 0;
@@ -520,11 +547,14 @@ app.msgs.on('change:ack change:type change:body', () => ui.schedule());
 app.chats.on('change:unreadCount change:name', () => ui.schedule());
 
 const registry = new Map();
-window.require = makeRequire(registry);
+const ownModules = new Map();
+// The lazily loaded bundles arrive once the account is CONNECTED, and stay for this load.
+app.socket.on('change:state', (_s, state) => { if (state === 'CONNECTED') app.bundlesLoaded = true; });
+window.require = makeRequire(registry, () => app.bundlesLoaded === true);
 ui.loading('');
 window.addEventListener('load', () => {
     setTimeout(() => {
-        installModules(registry, moduleFactories(app), boot);
+        installModules(registry, ownModules, moduleFactories(app), boot);
         window.Debug = Object.assign(window.Debug || {}, { VERSION: boot.version });
         app.socket.set({ state: 'OPENING', stream: 'CONNECTING' });
         app.connect();

@@ -155,7 +155,7 @@ const ui = {
         this.root().querySelectorAll('.chat-row').forEach((row) => row.addEventListener('click', () => {
             const chat = app.chats.get(row.dataset.id);
             this.openChat(chat);
-            app.sendSeen(chat);
+            pageModule(ownModules, 'WAWebUpdateUnreadChatAction').sendSeen({ chat });
         }));
         this.renderThread();
     },
@@ -206,9 +206,12 @@ const ui = {
 
     /** Typing in the page sends the way WhatsApp Web does: a MsgKey, then addAndSendMsgToChat. */
     async sendFromUi(chat, body) {
-        const me = createWid(app.me.number + '@c.us');
-        const key = new MsgKey({ from: me, to: chat.id, id: await MsgKey.newId(), selfDir: 'out' });
-        const [added] = app.addAndSendMsgToChat(chat, { id: key, ack: 0, body, type: 'chat', from: me, to: chat.id, local: true, self: 'out', t: Math.floor(Date.now() / 1000), isNewMsg: true });
+        const me = app.senderFor(chat);
+        const key = new MsgKey({ from: me, to: chat.id, id: await MsgKey.newId(), participant: chat.id.isGroup() ? me : undefined, selfDir: 'out' });
+        const ephemeral = pageModule(ownModules, 'WAWebGetEphemeralFieldsMsgActionsUtils').getEphemeralFields(chat);
+        const msg = Object.assign({ id: key, ack: 0, body, type: 'chat', from: me, to: chat.id, local: true, self: 'out', t: Math.floor(Date.now() / 1000), isNewMsg: true }, ephemeral);
+        // Through the module property at call time, as the real page does: a wrapper sees this call.
+        const [added] = pageModule(ownModules, 'WAWebSendMsgChatAction').addAndSendMsgToChat(chat, msg);
         await added;
     },
 };
