@@ -554,7 +554,8 @@ window.require = makeRequire(registry, () => app.bundlesLoaded === true);
 ui.loading('');
 window.addEventListener('load', () => {
     setTimeout(() => {
-        installModules(registry, ownModules, moduleFactories(app), boot);
+        const played = moduleFactories(app);
+        installModules(registry, ownModules, Object.assign(inertFactories(played), played), boot);
         window.Debug = Object.assign(window.Debug || {}, { VERSION: boot.version });
         app.socket.set({ state: 'OPENING', stream: 'CONNECTING' });
         app.connect();
