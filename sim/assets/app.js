@@ -333,7 +333,10 @@ const app = {
         }
         if (info.isGroup) {
             const participants = (info.participants || []).map((p) => ({ id: createWid(p), isAdmin: false }));
-            chat.set({ groupMetadata: { id: wid, subject: info.name, participants, creation: info.creation } });
+            chat.set({ groupMetadata: { id: wid, subject: info.name, participants, creation: info.creation, isLidAddressingMode: Boolean(info.lidMode) } });
+        }
+        if (info.ephemeralDuration !== undefined) {
+            chat.set({ ephemeralDuration: info.ephemeralDuration, ephemeralSettingTimestamp: info.ephemeralDuration ? Math.floor(Date.now() / 1000) : 0 });
         }
         return chat;
     },
@@ -341,7 +344,7 @@ const app = {
     async findOrCreateChat(wid) {
         const existing = this.chats.get(wid);
         if (existing) return { chat: existing, created: false };
-        const info = wid.isGroup() ? await this.query('chat', wid) : null;
+        const info = await this.query('chat', wid);
         const chat = this.ensureChat(info || { id: wid._serialized, name: this.contactName(wid) });
         return { chat, created: true };
     },
@@ -462,6 +465,7 @@ const frameHandlers = {
     },
     synced: () => app.synced(),
     message: (f) => app.incoming(f),
+    'chat-update': (f) => app.ensureChat(f.chat),
     'message-update': (f) => { const m = app.msgs.get(f.id); if (m) m.set(f.changes); },
     ack: (f) => app.acked(f.id, f.ack),
     'stream-error': (f) => app.forcedState(f.state),

@@ -322,9 +322,9 @@ class MsgKey {
     toString() { return this._serialized; }
     equals(other) { return other != null && keyOf(other) === this._serialized; }
 
-    /** A new id as WhatsApp Web makes them: `3EB0` + 16 hex digits. */
+    /** A new id: `3EB0` + hex digits; ids have no fixed length (WhatsApp made them longer in 2026). */
     static newId() {
-        return Promise.resolve('3EB0' + hex(16));
+        return Promise.resolve('3EB0' + hex([16, 18, 28][Math.floor(Math.random() * 3)]));
     }
 
     static newId_DEPRECATED() {

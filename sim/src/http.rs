@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/ws/chat", get(socket))
         .merge(crate::control::routes())
+        .merge(crate::fidelity::routes())
         .with_state(state)
 }
 
