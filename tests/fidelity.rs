@@ -106,3 +106,16 @@ async fn a_module_of_the_second_phase_that_is_missing_after_sync_ends_the_connec
     );
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_driver_finds_the_adv_secret_in_its_old_home_and_sends_with_keys_lacking_serialized() {
+    let app = spawn_app().await;
+    app.sim.old_form("advSecret").unwrap();
+    app.sim.drop_key_serialized(true);
+    let id = app.link(ALICE, "Alice").await;
+    let r = app.send(&id, BOB, "still works").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let sent = app.sim.sent_messages(ALICE);
+    assert_eq!(r.body["messageId"], sent.last().unwrap().id.as_str());
+    app.shutdown().await;
+}

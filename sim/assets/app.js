@@ -356,7 +356,7 @@ const app = {
 
     /** A message enters memory: `Msg` `add`, and the chat's list. */
     addMessage(attrs) {
-        const existing = this.msgs.get(attrs.id && attrs.id._serialized);
+        const existing = this.msgs.get(attrs.id && keyOf(attrs.id));
         if (existing) return existing;
         const msg = this.msgs.add(attrs);
         const chat = this.chats.get(msg.id.remote) || this.ensureChat({ id: msg.id.remote._serialized });
@@ -378,7 +378,7 @@ const app = {
         const sendPromise = new Promise((resolve) => { sent = resolve; });
         const added = Promise.resolve().then(() => {
             const msg = this.addMessage(Object.assign({ ack: 0, isNewMsg: true, local: true }, attrs));
-            this.sendWaiters.set(msg.id._serialized, sent);
+            this.sendWaiters.set(keyOf(msg.id), sent);
             this.send({ type: 'send', msg: wireMsg(msg) });
             return msg;
         });
@@ -444,7 +444,7 @@ const app = {
 function wireMsg(msg) {
     const out = {};
     for (const [k, v] of Object.entries(msg.serialize())) {
-        if (v instanceof MsgKey) out[k] = { fromMe: v.fromMe, remote: v.remote._serialized, id: v.id, participant: v.participant ? v.participant._serialized : null, _serialized: v._serialized };
+        if (v instanceof MsgKey) out[k] = { fromMe: v.fromMe, remote: v.remote._serialized, id: v.id, participant: v.participant ? v.participant._serialized : null, _serialized: String(v) };
         else if (v instanceof Wid) out[k] = v._serialized;
         else if (v instanceof Model || typeof v === 'function') continue;
         else out[k] = v;
@@ -550,6 +550,7 @@ function randomBytes(n) {
 app.msgs.on('change:ack change:type change:body', () => ui.schedule());
 app.chats.on('change:unreadCount change:name', () => ui.schedule());
 
+MsgKey.withoutSerialized = Boolean(boot.noKeySerialized);
 const registry = new Map();
 const ownModules = new Map();
 // The lazily loaded bundles arrive once the account is CONNECTED, and stay for this load.

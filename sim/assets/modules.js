@@ -140,7 +140,7 @@ const moduleEntry = (name, factory) => ({
     ready: false,
     load() {
         if (!this.ready) {
-            this.exports = this.factory();
+            this.exports = renameMembers(this.name, this.factory());
             this.ready = true;
         }
         return this.exports;
@@ -180,4 +180,22 @@ const pageModule = (own, name) => {
     const entry = own.get(name);
     if (!entry) throw new Error('wa-sim: no module ' + name);
     return entry.load();
+};
+
+/** The member name this build uses (the drill `renamedMembers` renames `Module.member`). */
+const memberName = (module, member) => (boot.renamedMembers || {})[module + '.' + member] || member;
+
+/** The page calling `module.member(...)`: looked up on the exports at call time, so a wrapper sees it. */
+const pageCall = (own, module, member, ...args) => pageModule(own, module)[memberName(module, member)](...args);
+
+/** Applies the member renames of the drill to a module's fresh exports. */
+const renameMembers = (module, exports) => {
+    for (const [path, to] of Object.entries(boot.renamedMembers || {})) {
+        const [name, member] = path.split('.');
+        if (name !== module || exports == null || !(member in exports)) continue;
+        const desc = Object.getOwnPropertyDescriptor(exports, member);
+        Object.defineProperty(exports, to, desc || { value: exports[member], configurable: true, writable: true, enumerable: true });
+        delete exports[member];
+    }
+    return exports;
 };

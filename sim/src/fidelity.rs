@@ -122,6 +122,9 @@ pub fn routes() -> Router<AppState> {
         .route("/__sim/chats/{chat}/disappearing", post(disappearing))
         .route("/__sim/groups/{id}/lid-mode", post(lid_mode))
         .route("/__sim/numbers/{number}/alias", post(alias))
+        .route("/__sim/modules/rename-member", post(rename_member))
+        .route("/__sim/modules/old-form", post(old_form))
+        .route("/__sim/modules/no-key-serialized", post(no_key_serialized))
 }
 
 #[derive(Deserialize)]
@@ -174,4 +177,75 @@ async fn alias(
     let canonical = parse_number(&b.canonical)?;
     s.core.set_alias(&typed, &canonical);
     Ok(Json(json!({"number": typed, "canonical": canonical})))
+}
+
+/// The older argument forms or homes a drill can bring back.
+pub const OLD_FORMS: &[&str] = &["sendSeen", "advSecret"];
+
+impl Core {
+    /// Renames `member` of `module` for the next page loads.
+    pub fn rename_member(&self, module: &str, member: &str, to: &str) {
+        self.mutate(|w| {
+            w.modules
+                .renamed_members
+                .insert(format!("{module}.{member}"), to.to_string())
+        });
+    }
+
+    /// Brings back an older argument form (`sendSeen`) or home (`advSecret`) for the next loads.
+    pub fn old_form(&self, which: &str) -> Result<(), SimError> {
+        if !OLD_FORMS.contains(&which) {
+            return Err(SimError::BadRequest(format!(
+                "old form must be one of {OLD_FORMS:?}"
+            )));
+        }
+        self.mutate(|w| w.modules.old_forms.insert(which.to_string()));
+        Ok(())
+    }
+
+    /// Message keys without their own `_serialized` from the next page load on.
+    pub fn drop_key_serialized(&self, drop: bool) {
+        self.mutate(|w| w.modules.no_key_serialized = drop);
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RenameMemberBody {
+    module: String,
+    member: String,
+    to: String,
+}
+
+async fn rename_member(State(s): State<AppState>, Body(b): Body<RenameMemberBody>) -> ApiResult {
+    let ok = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !(ok(&b.module) && ok(&b.member) && ok(&b.to)) {
+        return Err(SimError::BadRequest(
+            "module, member and to must be identifiers".into(),
+        ));
+    }
+    s.core.rename_member(&b.module, &b.member, &b.to);
+    Ok(Json(json!(s.core.world().modules)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OldFormBody {
+    function: String,
+}
+
+async fn old_form(State(s): State<AppState>, Body(b): Body<OldFormBody>) -> ApiResult {
+    s.core.old_form(&b.function)?;
+    Ok(Json(json!(s.core.world().modules)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DropBody {
+    drop: bool,
+}
+
+async fn no_key_serialized(State(s): State<AppState>, Body(b): Body<DropBody>) -> ApiResult {
+    s.core.drop_key_serialized(b.drop);
+    Ok(Json(json!(s.core.world().modules)))
 }

@@ -62,6 +62,10 @@ async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
         "bundleMs": core.config.timing.bundle_load.as_millis() as u64,
         "renamed": modules.renamed,
         "removed": modules.removed,
+        "renamedMembers": modules.renamed_members,
+        "oldSendSeen": modules.old_forms.contains("sendSeen"),
+        "advOldHome": modules.old_forms.contains("advSecret"),
+        "noKeySerialized": modules.no_key_serialized,
     });
     // `</` cannot end the JSON script element early once escaped.
     let boot = boot.to_string().replace("</", "<\\/");

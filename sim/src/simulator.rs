@@ -175,6 +175,22 @@ impl Simulator {
         Ok(())
     }
 
+    /// Drill: renames `member` of `module` (e.g. `WAWebUpdateUnreadChatAction.sendSeen`).
+    pub fn rename_member(&self, module: &str, member: &str, to: &str) {
+        self.core.rename_member(module, member, to);
+    }
+
+    /// Drill: an older argument form or home, `"sendSeen"` (`sendSeen(chat)`) or `"advSecret"`
+    /// (`getADVSecretKey` on `WAWebAdvSignatureApi`, not `WAWebUserPrefsMultiDevice`).
+    pub fn old_form(&self, which: &str) -> Result<(), SimError> {
+        self.core.old_form(which)
+    }
+
+    /// Drill: message keys without their own `_serialized`.
+    pub fn drop_key_serialized(&self, drop: bool) {
+        self.core.drop_key_serialized(drop);
+    }
+
     /// Whether `queryWidExists` finds the number (every number is on WhatsApp by default).
     pub fn set_registered(&self, number: &str, registered: bool) {
         self.core.set_registered(number, registered);

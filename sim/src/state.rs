@@ -92,6 +92,12 @@ pub struct Group {
 pub struct ModuleOverrides {
     pub renamed: BTreeMap<String, String>,
     pub removed: BTreeSet<String>,
+    /// `"Module.member"` -> the member's new name.
+    pub renamed_members: BTreeMap<String, String>,
+    /// Functions back in their older argument form or home: `sendSeen`, `advSecret`.
+    pub old_forms: BTreeSet<String>,
+    /// Message keys without their own `_serialized` (only `toString()`).
+    pub no_key_serialized: bool,
 }
 
 impl Account {
