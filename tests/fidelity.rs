@@ -119,3 +119,25 @@ async fn the_driver_finds_the_adv_secret_in_its_old_home_and_sends_with_keys_lac
     assert_eq!(r.body["messageId"], sent.last().unwrap().id.as_str());
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acks_outside_the_named_ones_are_passed_through() {
+    let app = spawn_app().await;
+    let id = app.link(ALICE, "Alice").await;
+    let r = app.send(&id, BOB, "ack me").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let message_id = r.body["messageId"].as_str().unwrap().to_string();
+    for ack in [5i8, -3] {
+        assert!(app.sim.set_ack(ALICE, &message_id, ack));
+        let event = eventually("the ack event", LINK_TIMEOUT, || async {
+            let events = app.events(&id).await;
+            events
+                .into_iter()
+                .find(|e| e.event == "message_ack" && e.data["ack"] == ack)
+        })
+        .await;
+        assert_eq!(event.data["messageId"], message_id.as_str());
+        assert!(event.data["ackName"].is_null(), "{:?}", event.data);
+    }
+    app.shutdown().await;
+}
