@@ -145,15 +145,25 @@
 
   // ---- messages (the modules of the second phase) ----
 
-  /** An `@lid` sender's phone only when WhatsApp knows it: never guessed from the lid. */
+  async function knownPhone(Api, wid) {
+    const pn = await Promise.resolve(Api.getPhoneNumber(wid));
+    if (pn && typeof pn === 'object') return phoneOf(pn);
+    return pn ? String(pn).split('@')[0] : null;
+  }
+
+  /**
+   * An `@lid` sender's phone only when WhatsApp knows it: `getPhoneNumber`, else what a
+   * `queryWidExists` on the lid teaches; never guessed from the lid (null = unknown).
+   */
   async function senderPhone(M, wid) {
     if (!wid || typeof wid.isLid !== 'function' || !wid.isLid()) return phoneOf(wid);
     const Api = M.WAWebApiContact;
     if (!Api || typeof Api.getPhoneNumber !== 'function') return null;
     try {
-      const pn = await Promise.resolve(Api.getPhoneNumber(wid));
-      if (pn && typeof pn === 'object') return phoneOf(pn);
-      return pn ? String(pn).split('@')[0] : null;
+      const known = await knownPhone(Api, wid);
+      if (known || !M.WAWebQueryExistsJob) return known;
+      await M.WAWebQueryExistsJob.queryWidExists(wid);
+      return await knownPhone(Api, wid);
     } catch (_) {
       return null;
     }
