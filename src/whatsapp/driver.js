@@ -221,7 +221,10 @@
     const coll = (M.WAWebCollections && M.WAWebCollections.GroupMetadata) ||
       (M.WAWebGroupMetadataCollection && (M.WAWebGroupMetadataCollection.GroupMetadataCollection ||
         M.WAWebGroupMetadataCollection.default || M.WAWebGroupMetadataCollection));
-    return coll && typeof coll.get === 'function' ? coll.get(chat.id) : null;
+    if (!coll || typeof coll.get !== 'function') return null;
+    // A collection's get is synchronous; anything else is not metadata we can read.
+    const meta = coll.get(chat.id);
+    return meta && typeof meta.then !== 'function' ? meta : null;
   }
 
   /** The addressing rule: the own `@lid` for `@lid` chats and LID-mode groups, else the own number. */
