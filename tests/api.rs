@@ -419,24 +419,20 @@ async fn unlinking_on_the_phone_disconnects_with_a_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renamed_whatsapp_module_ends_the_connection_naming_it() {
     let app = spawn_app().await;
-    app.sim
-        .rename_module("WAWebSendMsgChatAction", "WAWebSendMsgChatActionV2");
+    app.sim.rename_module("WAWebCmd", "WAWebCmdV2");
     let r = app.add_number().await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
     assert_eq!(r.error_code(), "SERVER_ERROR");
     let message = r.body["error"]["message"].as_str().unwrap();
     assert!(
-        message.contains("WA_WEB_INCOMPATIBLE: WAWebSendMsgChatAction"),
+        message.contains("WA_WEB_INCOMPATIBLE: WAWebCmd"),
         "{message}"
     );
     let list = app.get("/wa/connections").await;
     let c = &list.body.as_array().unwrap()[0];
     let record = app.connection(c["connectionId"].as_str().unwrap()).await;
     assert_eq!(record["status"], "disconnected");
-    assert_eq!(
-        record["reason"],
-        "WA_WEB_INCOMPATIBLE: WAWebSendMsgChatAction"
-    );
+    assert_eq!(record["reason"], "WA_WEB_INCOMPATIBLE: WAWebCmd");
     app.shutdown().await;
 }
 

@@ -83,6 +83,8 @@ const app = {
     progress: 0,
     me: null,
     pairingType: 'QR',
+    bundlesLoaded: false,
+    linkEvents: new Events(),
     lidToPn: new Map(),
     pnToLid: new Map(),
     ws: null,
@@ -331,7 +333,10 @@ const app = {
         }
         if (info.isGroup) {
             const participants = (info.participants || []).map((p) => ({ id: createWid(p), isAdmin: false }));
-            chat.set({ groupMetadata: { id: wid, subject: info.name, participants, creation: info.creation } });
+            chat.set({ groupMetadata: { id: wid, subject: info.name, participants, creation: info.creation, isLidAddressingMode: Boolean(info.lidMode) } });
+        }
+        if (info.ephemeralDuration !== undefined) {
+            chat.set({ ephemeralDuration: info.ephemeralDuration, ephemeralSettingTimestamp: info.ephemeralDuration ? Math.floor(Date.now() / 1000) : 0 });
         }
         return chat;
     },
@@ -339,7 +344,7 @@ const app = {
     async findOrCreateChat(wid) {
         const existing = this.chats.get(wid);
         if (existing) return { chat: existing, created: false };
-        const info = wid.isGroup() ? await this.query('chat', wid) : null;
+        const info = await this.query('chat', wid);
         const chat = this.ensureChat(info || { id: wid._serialized, name: this.contactName(wid) });
         return { chat, created: true };
     },
@@ -351,7 +356,7 @@ const app = {
 
     /** A message enters memory: `Msg` `add`, and the chat's list. */
     addMessage(attrs) {
-        const existing = this.msgs.get(attrs.id && attrs.id._serialized);
+        const existing = this.msgs.get(attrs.id && keyOf(attrs.id));
         if (existing) return existing;
         const msg = this.msgs.add(attrs);
         const chat = this.chats.get(msg.id.remote) || this.ensureChat({ id: msg.id.remote._serialized });
@@ -373,7 +378,7 @@ const app = {
         const sendPromise = new Promise((resolve) => { sent = resolve; });
         const added = Promise.resolve().then(() => {
             const msg = this.addMessage(Object.assign({ ack: 0, isNewMsg: true, local: true }, attrs));
-            this.sendWaiters.set(msg.id._serialized, sent);
+            this.sendWaiters.set(keyOf(msg.id), sent);
             this.send({ type: 'send', msg: wireMsg(msg) });
             return msg;
         });
@@ -395,6 +400,31 @@ const app = {
         }
     },
 
+    /**
+     * `sendSeen({chat, threadId})`; the old `sendSeen(chat)` form throws in current builds (and the
+     * drill `boot.oldSendSeen` brings back the builds where only the old form worked).
+     */
+    sendSeenCall(opts) {
+        const isOldForm = opts instanceof ChatModel;
+        if (Boolean(boot.oldSendSeen) !== isOldForm) {
+            return Promise.reject(new TypeError('sendSeen: expected ' + (boot.oldSendSeen ? 'a chat' : '{chat, threadId}') + ', got ' + (isOldForm ? 'a chat' : typeof opts)));
+        }
+        return this.sendSeen(isOldForm ? opts : opts && opts.chat);
+    },
+
+    /** The own id a message to this chat must come from (the addressing rule). */
+    senderFor(chat) {
+        const meta = chat.groupMetadata;
+        const lidMode = chat.id.isLid() || Boolean(meta && meta.isLidAddressingMode);
+        return lidMode && this.me.lid ? createWid(this.me.lid + '@lid') : createWid(this.me.number + '@c.us');
+    },
+
+    /** What a send to this chat must merge in: nothing unless its messages disappear. */
+    ephemeralFields(chat) {
+        if (!chat || !chat.ephemeralDuration) return {};
+        return { ephemeralDuration: chat.ephemeralDuration, ephemeralSettingTimestamp: chat.ephemeralSettingTimestamp || 0, disappearingModeInitiator: 'chat' };
+    },
+
     async sendSeen(chat) {
         if (!chat || !chat.id) throw new Error('sendSeen: no chat');
         chat.unreadCount = 0;
@@ -414,7 +444,7 @@ const app = {
 function wireMsg(msg) {
     const out = {};
     for (const [k, v] of Object.entries(msg.serialize())) {
-        if (v instanceof MsgKey) out[k] = { fromMe: v.fromMe, remote: v.remote._serialized, id: v.id, participant: v.participant ? v.participant._serialized : null, _serialized: v._serialized };
+        if (v instanceof MsgKey) out[k] = { fromMe: v.fromMe, remote: v.remote._serialized, id: v.id, participant: v.participant ? v.participant._serialized : null, _serialized: String(v) };
         else if (v instanceof Wid) out[k] = v._serialized;
         else if (v instanceof Model || typeof v === 'function') continue;
         else out[k] = v;
@@ -435,6 +465,7 @@ const frameHandlers = {
     },
     synced: () => app.synced(),
     message: (f) => app.incoming(f),
+    'chat-update': (f) => app.ensureChat(f.chat),
     'message-update': (f) => { const m = app.msgs.get(f.id); if (m) m.set(f.changes); },
     ack: (f) => app.acked(f.id, f.ack),
     'stream-error': (f) => app.forcedState(f.state),
@@ -519,12 +550,17 @@ function randomBytes(n) {
 app.msgs.on('change:ack change:type change:body', () => ui.schedule());
 app.chats.on('change:unreadCount change:name', () => ui.schedule());
 
+MsgKey.withoutSerialized = Boolean(boot.noKeySerialized);
 const registry = new Map();
-window.require = makeRequire(registry);
+const ownModules = new Map();
+// The lazily loaded bundles arrive once the account is CONNECTED, and stay for this load.
+app.socket.on('change:state', (_s, state) => { if (state === 'CONNECTED') app.bundlesLoaded = true; });
+window.require = makeRequire(registry, () => app.bundlesLoaded === true);
 ui.loading('');
 window.addEventListener('load', () => {
     setTimeout(() => {
-        installModules(registry, moduleFactories(app), boot);
+        const played = moduleFactories(app);
+        installModules(registry, ownModules, Object.assign(inertFactories(played), played), boot);
         window.Debug = Object.assign(window.Debug || {}, { VERSION: boot.version });
         app.socket.set({ state: 'OPENING', stream: 'CONNECTING' });
         app.connect();

@@ -315,16 +315,19 @@ class MsgKey {
         this.remote = createWid(remote);
         this.id = String(o.id);
         if (o.participant != null) this.participant = createWid(o.participant);
-        this._serialized = this.fromMe + '_' + this.remote._serialized + '_' + this.id +
+        const serialized = this.fromMe + '_' + this.remote._serialized + '_' + this.id +
             (this.participant ? '_' + this.participant._serialized : '');
+        // Newer builds may lack an own `_serialized` on keys (the drill `noKeySerialized`).
+        Object.defineProperty(this, 'serializedKey', { value: serialized, enumerable: false });
+        if (!MsgKey.withoutSerialized) this._serialized = serialized;
     }
 
-    toString() { return this._serialized; }
+    toString() { return this.serializedKey; }
     equals(other) { return other != null && keyOf(other) === this._serialized; }
 
-    /** A new id as WhatsApp Web makes them: `3EB0` + 16 hex digits. */
+    /** A new id: `3EB0` + hex digits; ids have no fixed length (WhatsApp made them longer in 2026). */
     static newId() {
-        return Promise.resolve('3EB0' + hex(16));
+        return Promise.resolve('3EB0' + hex([16, 18, 28][Math.floor(Math.random() * 3)]));
     }
 
     static newId_DEPRECATED() {

@@ -15,6 +15,11 @@ const b64 = {
     },
 };
 
+/** A function the simulator does not play: it fails the way a real failed call does, by rejecting. */
+const notImitated = (module, member) => function () {
+    return Promise.reject(new Error(module + '.' + member + ' is not imitated by wa-sim'));
+};
+
 /** The factories of every module, by its real name; each runs once, on first `require`. */
 const moduleFactories = (app) => ({
     WAWebSocketModel: () => ({ Socket: app.socket, SocketModel: app.socket.constructor }),
@@ -47,9 +52,21 @@ const moduleFactories = (app) => ({
             },
         },
     }),
-    WAWebAdvSignatureApi: () => ({
+    // Current builds keep the ADV secret in the user prefs; the old home still exists (without it).
+    // The drill `boot.advOldHome` puts it back where builds before 2026 had it.
+    WAWebUserPrefsMultiDevice: () => (boot.advOldHome ? { getIsMultiDevice: () => true } : {
         getADVSecretKey: () => app.advSecret(),
+        getIsMultiDevice: () => true,
     }),
+    WAWebAdvSignatureApi: () => (boot.advOldHome ? {
+        getADVSecretKey: () => app.advSecret(),
+        verifyAdvSignature: notImitated('WAWebAdvSignatureApi', 'verifyAdvSignature'),
+    } : {
+        verifyAdvSignature: notImitated('WAWebAdvSignatureApi', 'verifyAdvSignature'),
+    }),
+    WAWebLaunchSocketUtils: () => ({ refreshQR: () => app.refreshQR() }),
+    WAWebLinkDeviceEvents: () => ({ WAWebLinkDeviceEvents: app.linkEvents }),
+    WAWebMiscBrowserUtils: () => ({ info: () => ({ name: 'Chrome', os: 'Linux', version: '136.0.0.0' }) }),
     WAWebCompanionRegClientUtils: () => ({ DEVICE_PLATFORM: app.platform }),
     WAWebAltDeviceLinkingApi: () => ({
         setPairingType: (type) => { app.pairingType = type; },
@@ -83,8 +100,11 @@ const moduleFactories = (app) => ({
     WAWebSendMsgChatAction: () => ({
         addAndSendMsgToChat: (chat, msg) => app.addAndSendMsgToChat(chat, msg),
     }),
+    WAWebGetEphemeralFieldsMsgActionsUtils: () => ({
+        getEphemeralFields: (chat) => app.ephemeralFields(chat),
+    }),
     WAWebUpdateUnreadChatAction: () => ({
-        sendSeen: (opts) => app.sendSeen(opts && opts.chat ? opts.chat : opts),
+        sendSeen: (opts) => app.sendSeenCall(opts),
         markUnread: async (chat) => { chat.unreadCount = -1; },
     }),
     WAWebStreamModel: () => ({ Stream: app.stream, StreamModel: app.stream.constructor }),
@@ -104,26 +124,78 @@ const moduleFactories = (app) => ({
     }),
 });
 
+/** The linking modules: the only ones requireable before the account is `CONNECTED` (MODULES.md). */
+const LINKING_MODULES = new Set([
+    'WAWebSocketModel', 'WAWebConnModel', 'WAWebCmd', 'WABase64', 'WAWebSignalStoreApi',
+    'WAWebUserPrefsInfoStore', 'WAWebUserPrefsMultiDevice', 'WAWebAdvSignatureApi',
+    'WAWebCompanionRegClientUtils', 'WAWebAltDeviceLinkingApi', 'WAWebUserPrefsMeUser',
+    'WAWebLaunchSocketUtils', 'WAWebLinkDeviceEvents', 'WAWebOfflineHandler', 'WAWebMiscBrowserUtils',
+]);
+
+/** One module: its factory runs once, on first use by an injector or by the page itself. */
+const moduleEntry = (name, factory) => ({
+    name,
+    factory,
+    exports: undefined,
+    ready: false,
+    load() {
+        if (!this.ready) {
+            this.exports = renameMembers(this.name, this.factory());
+            this.ready = true;
+        }
+        return this.exports;
+    },
+});
+
 /**
  * Installs the modules under their names for this load, honouring the breakage drill
- * (renamed or removed modules), and makes `window.require` find them.
+ * (renamed or removed modules), and makes `window.require` find them. `own` keeps every module
+ * under its real name: the page's own code reaches its modules whatever the drill renamed.
  */
-const installModules = (registry, factories, boot) => {
+const installModules = (registry, own, factories, boot) => {
     const removed = new Set(boot.removed || []);
     const renamed = boot.renamed || {};
     for (const [name, factory] of Object.entries(factories)) {
+        const entry = moduleEntry(name, factory);
+        own.set(name, entry);
         if (removed.has(name)) continue;
-        registry.set(renamed[name] || name, { factory, exports: undefined, ready: false });
+        registry.set(renamed[name] || name, entry);
     }
 };
 
-/** `window.require` as the Comet bootloader has it: throws for names it does not know. */
-const makeRequire = (registry) => function require(name) {
+/**
+ * `window.require` as the Comet bootloader has it: throws for names it does not know, and for
+ * the lazily loaded bundles' modules until the account is `CONNECTED` (`isLoggedIn`).
+ */
+const makeRequire = (registry, isLoggedIn) => function require(name) {
     const entry = registry.get(name);
-    if (!entry) throw new Error('Requiring unknown module "' + name + '"');
-    if (!entry.ready) {
-        entry.exports = entry.factory();
-        entry.ready = true;
+    if (!entry || (!LINKING_MODULES.has(entry.name) && !isLoggedIn())) {
+        throw new Error('Requiring unknown module "' + name + '"');
     }
-    return entry.exports;
+    return entry.load();
+};
+
+/** The page's own call into one of its modules: through the property, at call time. */
+const pageModule = (own, name) => {
+    const entry = own.get(name);
+    if (!entry) throw new Error('wa-sim: no module ' + name);
+    return entry.load();
+};
+
+/** The member name this build uses (the drill `renamedMembers` renames `Module.member`). */
+const memberName = (module, member) => (boot.renamedMembers || {})[module + '.' + member] || member;
+
+/** The page calling `module.member(...)`: looked up on the exports at call time, so a wrapper sees it. */
+const pageCall = (own, module, member, ...args) => pageModule(own, module)[memberName(module, member)](...args);
+
+/** Applies the member renames of the drill to a module's fresh exports. */
+const renameMembers = (module, exports) => {
+    for (const [path, to] of Object.entries(boot.renamedMembers || {})) {
+        const [name, member] = path.split('.');
+        if (name !== module || exports == null || !(member in exports)) continue;
+        const desc = Object.getOwnPropertyDescriptor(exports, member);
+        Object.defineProperty(exports, to, desc || { value: exports[member], configurable: true, writable: true, enumerable: true });
+        delete exports[member];
+    }
+    return exports;
 };

@@ -155,7 +155,7 @@ const ui = {
         this.root().querySelectorAll('.chat-row').forEach((row) => row.addEventListener('click', () => {
             const chat = app.chats.get(row.dataset.id);
             this.openChat(chat);
-            app.sendSeen(chat);
+            pageCall(ownModules, 'WAWebUpdateUnreadChatAction', 'sendSeen', { chat });
         }));
         this.renderThread();
     },
@@ -200,15 +200,18 @@ const ui = {
         const body = m.type === 'ciphertext' ? '<i>Waiting for this message. This may take a while.</i>' : esc(m.body);
         const ack = out ? '<span class="ack ack' + m.ack + '">' + (ACK_MARK[m.ack] || m.ack) + '</span>' : '';
         const time = new Date((m.t || 0) * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-        return '<div class="bubble ' + (out ? 'out' : 'in') + '" data-id="' + esc(m.id._serialized) + '">' + author +
+        return '<div class="bubble ' + (out ? 'out' : 'in') + '" data-id="' + esc(keyOf(m.id)) + '">' + author +
             '<span class="body">' + body + '</span><span class="meta">' + time + ' ' + ack + '</span></div>';
     },
 
     /** Typing in the page sends the way WhatsApp Web does: a MsgKey, then addAndSendMsgToChat. */
     async sendFromUi(chat, body) {
-        const me = createWid(app.me.number + '@c.us');
-        const key = new MsgKey({ from: me, to: chat.id, id: await MsgKey.newId(), selfDir: 'out' });
-        const [added] = app.addAndSendMsgToChat(chat, { id: key, ack: 0, body, type: 'chat', from: me, to: chat.id, local: true, self: 'out', t: Math.floor(Date.now() / 1000), isNewMsg: true });
+        const me = app.senderFor(chat);
+        const key = new MsgKey({ from: me, to: chat.id, id: await MsgKey.newId(), participant: chat.id.isGroup() ? me : undefined, selfDir: 'out' });
+        const ephemeral = pageCall(ownModules, 'WAWebGetEphemeralFieldsMsgActionsUtils', 'getEphemeralFields', chat);
+        const msg = Object.assign({ id: key, ack: 0, body, type: 'chat', from: me, to: chat.id, local: true, self: 'out', t: Math.floor(Date.now() / 1000), isNewMsg: true }, ephemeral);
+        // Through the module property at call time, as the real page does: a wrapper sees this call.
+        const [added] = pageCall(ownModules, 'WAWebSendMsgChatAction', 'addAndSendMsgToChat', chat, msg);
         await added;
     },
 };

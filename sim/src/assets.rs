@@ -11,6 +11,7 @@ pub const PHONE_JS: &str = include_str!("../assets/phone.js");
 const SCRIPT_PARTS: &[&str] = &[
     include_str!("../assets/core.js"),
     include_str!("../assets/modules.js"),
+    include_str!("../assets/inert.js"),
     include_str!("../assets/ui.js"),
     include_str!("../assets/app.js"),
 ];

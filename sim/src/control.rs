@@ -15,7 +15,7 @@ use crate::error::SimError;
 use crate::http::AppState;
 use crate::types::{parse_number, InboundMessage};
 
-type ApiResult = Result<Json<Value>, SimError>;
+pub(crate) type ApiResult = Result<Json<Value>, SimError>;
 
 /// `Json<T>` whose rejections are 400s in the simulator's error shape.
 pub struct Body<T>(pub T);
@@ -189,6 +189,9 @@ async fn set_ack(
     Body(b): Body<AckBody>,
 ) -> ApiResult {
     let number = known_account(&s, &number)?;
+    if !(-7..=5).contains(&b.ack) {
+        return Err(SimError::BadRequest("ack must be -7..=5".into()));
+    }
     if !s.core.apply_ack(&number, &id, b.ack) {
         return Err(SimError::BadRequest(format!(
             "account {number} sent no message with id {id}"

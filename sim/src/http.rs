@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -30,19 +30,42 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/ws/chat", get(socket))
         .merge(crate::control::routes())
+        .merge(crate::fidelity::routes())
         .with_state(state)
 }
 
+/// What a `HeadlessChrome` user agent gets instead of WhatsApp Web.
+const UNSUPPORTED_HTML: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>WhatsApp</title></head>\
+<body><div id=\"app\"><h1>WhatsApp works with Google Chrome 85+</h1>\
+<p>This browser is not supported. To use WhatsApp, update Chrome or use Mozilla Firefox, Safari, Microsoft Edge or Opera.</p>\
+</div></body></html>";
+
 /// The WhatsApp Web page, with this load's boot settings (timing, module overrides).
-async fn index(State(state): State<AppState>) -> Response {
+async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let core = &state.core;
     core.count(|c| c.page_loads += 1);
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    // The real site refuses automated-looking browsers: a page with no modules at all.
+    if agent.contains("HeadlessChrome") {
+        return (
+            [(header::CACHE_CONTROL, "no-store")],
+            Html(UNSUPPORTED_HTML),
+        )
+            .into_response();
+    }
     let modules = core.world().modules.clone();
     let boot = json!({
         "version": core.config.version,
         "bundleMs": core.config.timing.bundle_load.as_millis() as u64,
         "renamed": modules.renamed,
         "removed": modules.removed,
+        "renamedMembers": modules.renamed_members,
+        "oldSendSeen": modules.old_forms.contains("sendSeen"),
+        "advOldHome": modules.old_forms.contains("advSecret"),
+        "noKeySerialized": modules.no_key_serialized,
     });
     // `</` cannot end the JSON script element early once escaped.
     let boot = boot.to_string().replace("</", "<\\/");

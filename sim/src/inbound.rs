@@ -207,7 +207,7 @@ fn build_inbound(
             )
         }
     };
-    let key_id = format!("3A{}", random_hex(18));
+    let key_id = format!("3A{}", random_hex(crate::fidelity::id_length()));
     let mut serialized = format!("{}_{remote}_{key_id}", m.from_me);
     if let Some(p) = &participant {
         serialized.push('_');
@@ -224,13 +224,18 @@ fn build_inbound(
         "t": now_secs(), "notifyName": m.push_name.clone().unwrap_or_default(),
         "ack": if m.from_me { 1 } else { 0 }, "self": if m.from_me { "out" } else { "in" },
     });
-    let contact = json!({"id": format!("{from}@c.us"), "lid": lid.map(|l| format!("{l}@lid")), "pushname": m.push_name});
+    let contact = if m.hide_phone && m.from_lid {
+        world.hidden_phones.insert(from.clone());
+        json!({"id": sender, "pushname": m.push_name})
+    } else {
+        json!({"id": format!("{from}@c.us"), "lid": lid.map(|l| format!("{l}@lid")), "pushname": m.push_name})
+    };
     Ok((msg, vec![contact], chat))
 }
 
 pub(crate) fn group_chat(g: &Group) -> Value {
     let participants: Vec<String> = g.members.iter().map(|n| format!("{n}@c.us")).collect();
-    json!({"id": g.id, "name": g.name, "isGroup": true, "participants": participants, "creation": g.created})
+    json!({"id": g.id, "name": g.name, "isGroup": true, "participants": participants, "creation": g.created, "lidMode": g.lid_mode})
 }
 
 /// Chats of an account: groups it is in, plus every remote in the history.
@@ -256,6 +261,9 @@ fn chats_of(world: &World, number: &str, messages: &[Value]) -> Vec<Value> {
             }
         }
     }
+    for chat in &mut chats {
+        crate::fidelity::add_chat_settings(world, chat);
+    }
     chats
 }
 
@@ -264,6 +272,7 @@ fn contacts_of(world: &World) -> Vec<Value> {
     world
         .lids
         .iter()
+        .filter(|(_, n)| !world.hidden_phones.contains(*n))
         .map(|(lid, n)| json!({"id": format!("{n}@c.us"), "lid": format!("{lid}@lid")}))
         .collect()
 }

@@ -18,6 +18,7 @@ mod config;
 mod control;
 mod core;
 mod error;
+mod fidelity;
 mod http;
 mod inbound;
 mod outbound;

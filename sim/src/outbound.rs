@@ -14,10 +14,12 @@ impl Core {
         let Some((number, device_id)) = self.linked_identity(page) else {
             return;
         };
-        let Some(sent) = sent_from_wire(&msg, device_id) else {
+        let Some(mut sent) = sent_from_wire(&msg, device_id) else {
             tracing::warn!("page sent a message without id or recipient; ignored");
             return;
         };
+        let verdict = self.world().judge_send(&msg, &sent.to);
+        sent.ephemeral_fields = verdict.ephemeral_fields;
         let (id, to) = (sent.id.clone(), sent.to.clone());
         let body = sent.body.clone();
         let notice = sent.clone();
@@ -28,6 +30,10 @@ impl Core {
         });
         let _ = self.sent_feed.send(notice);
         self.count(|c| c.messages_sent += 1);
+        if verdict.refused || verdict.undeliverable {
+            self.clone().spawn_refusal(number, id, verdict.refused);
+            return;
+        }
         self.clone().spawn_acks(number.clone(), id);
         self.relay_to_account(&number, &to, &body);
     }
@@ -55,6 +61,15 @@ impl Core {
             } => Some((number.clone(), *device_id)),
             _ => None,
         }
+    }
+
+    /// A send the servers refuse (ack -1) or accept but can never deliver (ack 1, then nothing).
+    fn spawn_refusal(self: Arc<Self>, number: String, id: String, refused: bool) {
+        let b = self.acks();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(b.server_ms)).await;
+            self.apply_ack(&number, &id, if refused { -1 } else { 1 });
+        });
     }
 
     fn spawn_acks(self: Arc<Self>, number: String, id: String) {
@@ -140,5 +155,6 @@ fn sent_from_wire(msg: &Value, device_id: u32) -> Option<SentMessage> {
         ack: 0,
         device_id,
         raw,
+        ephemeral_fields: None,
     })
 }

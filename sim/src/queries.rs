@@ -22,7 +22,7 @@ impl Core {
         let mut world = self.world();
         let (user, server) = wid.split_once('@').unwrap_or((wid, "c.us"));
         let number = match server {
-            "c.us" | "s.whatsapp.net" => Some(user.to_string()),
+            "c.us" | "s.whatsapp.net" => Some(world.canonical(user)),
             "lid" => world.lids.get(user).cloned(),
             _ => None,
         };
@@ -31,6 +31,10 @@ impl Core {
         else {
             return Value::Null;
         };
+        if server == "lid" && world.hidden_phones.contains(&number) {
+            // The number stays hidden: the lid exists, nothing more is learned.
+            return json!({"wid": wid});
+        }
         let lid = world.lid_of(&number);
         self.save(&world);
         json!({"wid": format!("{number}@c.us"), "lid": format!("{lid}@lid")})
@@ -38,10 +42,13 @@ impl Core {
 
     fn query_chat(&self, wid: &str) -> Value {
         let world = self.world();
-        match world.groups.get(wid) {
+        let mut chat = match world.groups.get(wid) {
             Some(g) => group_chat(g),
-            None => Value::Null,
-        }
+            None if world.disappearing.contains_key(wid) => json!({"id": wid}),
+            None => return Value::Null,
+        };
+        crate::fidelity::add_chat_settings(&world, &mut chat);
+        chat
     }
 
     /// Makes a group with these members; returns `1203...@g.us`.
@@ -61,6 +68,7 @@ impl Core {
                 name: name.to_string(),
                 members: members.to_vec(),
                 created: now_secs(),
+                lid_mode: false,
             };
             world.groups.insert(id.clone(), group);
             id

@@ -157,6 +157,40 @@ impl Simulator {
         self.core.add_lid_contact(number)
     }
 
+    /// Messages in `chat` (`…@c.us`, `…@g.us`, `…@lid`) disappear after `seconds` (0 = off).
+    pub fn set_disappearing(&self, chat: &str, seconds: u32) {
+        self.core.set_disappearing(chat, seconds);
+    }
+
+    /// Puts a group in LID addressing mode: it refuses messages sent from a phone-number id.
+    pub fn set_group_lid_mode(&self, group: &str, lid_mode: bool) -> Result<(), SimError> {
+        self.core.set_group_lid_mode(group, lid_mode)
+    }
+
+    /// `queryWidExists(typed)` answers `canonical` (e.g. Brazil's ninth digit); a send to the
+    /// typed number is accepted (ack 1) but never delivered.
+    pub fn set_alias(&self, typed: &str, canonical: &str) -> Result<(), SimError> {
+        self.core
+            .set_alias(&parse_number(typed)?, &parse_number(canonical)?);
+        Ok(())
+    }
+
+    /// Drill: renames `member` of `module` (e.g. `WAWebUpdateUnreadChatAction.sendSeen`).
+    pub fn rename_member(&self, module: &str, member: &str, to: &str) {
+        self.core.rename_member(module, member, to);
+    }
+
+    /// Drill: an older argument form or home, `"sendSeen"` (`sendSeen(chat)`) or `"advSecret"`
+    /// (`getADVSecretKey` on `WAWebAdvSignatureApi`, not `WAWebUserPrefsMultiDevice`).
+    pub fn old_form(&self, which: &str) -> Result<(), SimError> {
+        self.core.old_form(which)
+    }
+
+    /// Drill: message keys without their own `_serialized`.
+    pub fn drop_key_serialized(&self, drop: bool) {
+        self.core.drop_key_serialized(drop);
+    }
+
     /// Whether `queryWidExists` finds the number (every number is on WhatsApp by default).
     pub fn set_registered(&self, number: &str, registered: bool) {
         self.core.set_registered(number, registered);

@@ -23,6 +23,12 @@ pub struct World {
     pub lids: BTreeMap<String, String>,
     /// Numbers that `queryWidExists` reports as not on WhatsApp.
     pub unregistered: BTreeSet<String>,
+    /// Chats whose messages disappear: chat id -> seconds (the same for every account).
+    pub disappearing: BTreeMap<String, u32>,
+    /// A typed number -> WhatsApp's canonical number for it (`queryWidExists` answers the latter).
+    pub aliases: BTreeMap<String, String>,
+    /// Numbers whose `@lid` -> number mapping WhatsApp does not share with other accounts.
+    pub hidden_phones: BTreeSet<String>,
     /// The breakage drill lasts until the simulator stops: a restart brings the modules back.
     #[serde(skip)]
     pub modules: ModuleOverrides,
@@ -75,6 +81,9 @@ pub struct Group {
     pub name: String,
     pub members: Vec<String>,
     pub created: i64,
+    /// The group addresses its members by `@lid` (`groupMetadata.isLidAddressingMode`).
+    #[serde(default)]
+    pub lid_mode: bool,
 }
 
 /// Module renames and removals for the next page loads (the breakage drill).
@@ -83,6 +92,12 @@ pub struct Group {
 pub struct ModuleOverrides {
     pub renamed: BTreeMap<String, String>,
     pub removed: BTreeSet<String>,
+    /// `"Module.member"` -> the member's new name.
+    pub renamed_members: BTreeMap<String, String>,
+    /// Functions back in their older argument form or home: `sendSeen`, `advSecret`.
+    pub old_forms: BTreeSet<String>,
+    /// Message keys without their own `_serialized` (only `toString()`).
+    pub no_key_serialized: bool,
 }
 
 impl Account {

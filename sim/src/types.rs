@@ -64,6 +64,10 @@ pub struct SentMessage {
     pub device_id: u32,
     /// Every field the page sent, as JSON.
     pub raw: serde_json::Value,
+    /// In a chat with disappearing messages: whether the message carried the ephemeral fields
+    /// (`ephemeralDuration`); `None` in other chats.
+    #[serde(default)]
+    pub ephemeral_fields: Option<bool>,
 }
 
 /// Running totals, for tests and the phone page.
@@ -137,6 +141,9 @@ pub struct InboundMessage {
     /// Text or ciphertext.
     #[serde(default = "text_kind")]
     pub kind: InboundKind,
+    /// With `from_lid`: WhatsApp does not share the sender's number (no lid -> number mapping).
+    #[serde(default)]
+    pub hide_phone: bool,
 }
 
 fn text_kind() -> InboundKind {
@@ -156,7 +163,15 @@ impl InboundMessage {
             history: false,
             from_me: false,
             kind: InboundKind::Text,
+            hide_phone: false,
         }
+    }
+
+    /// From the sender's `@lid`, with its number hidden: no lid -> number mapping reaches pages.
+    pub fn hidden_phone(mut self) -> Self {
+        self.from_lid = true;
+        self.hide_phone = true;
+        self
     }
 
     /// Sent in the group `group_id` (from `create_group`); `from` becomes the author.

@@ -158,7 +158,48 @@ async fn control_routes_answer_with_json() {
         .await;
     assert_eq!(modules["removed"], json!(["WABase64"]));
     let (_, modules) = api.post("modules/reset", json!({})).await;
-    assert_eq!(modules, json!({"renamed": {}, "removed": []}));
+    assert_eq!(modules["renamed"], json!({}));
+    assert_eq!(modules["removed"], json!([]));
+    // The drills beyond whole modules, and the strictness settings.
+    let (_, modules) = api
+        .post(
+            "modules/rename-member",
+            json!({"module": "WAWebUpdateUnreadChatAction", "member": "sendSeen", "to": "markSeen"}),
+        )
+        .await;
+    assert_eq!(
+        modules["renamed_members"]["WAWebUpdateUnreadChatAction.sendSeen"],
+        "markSeen"
+    );
+    let (_, modules) = api
+        .post("modules/old-form", json!({"function": "advSecret"}))
+        .await;
+    assert_eq!(modules["old_forms"], json!(["advSecret"]));
+    let (status, _) = api
+        .post("modules/old-form", json!({"function": "nope"}))
+        .await;
+    assert_eq!(status, 400);
+    let (_, modules) = api
+        .post("modules/no-key-serialized", json!({"drop": true}))
+        .await;
+    assert_eq!(modules["no_key_serialized"], true);
+    let (status, _) = api
+        .post(
+            "chats/923001234567@c.us/disappearing",
+            json!({"seconds": 86400}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, alias) = api
+        .post(
+            "numbers/5511912345678/alias",
+            json!({"canonical": "551112345678"}),
+        )
+        .await;
+    assert_eq!(
+        (status, alias["canonical"].as_str()),
+        (200, Some("551112345678"))
+    );
 
     let (status, group) = api
         .post(

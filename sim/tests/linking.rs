@@ -78,7 +78,7 @@ const BUILD_QR_FROM_MODULES: &str = r#"(async () => {
   const reg = await window.require('WAWebSignalStoreApi').waSignalStore.getRegistrationInfo();
   const noise = await window.require('WAWebUserPrefsInfoStore').waNoiseInfo.get();
   const B64 = window.require('WABase64');
-  const adv = await window.require('WAWebAdvSignatureApi').getADVSecretKey();
+  const adv = await window.require('WAWebUserPrefsMultiDevice').getADVSecretKey();
   const platform = window.require('WAWebCompanionRegClientUtils').DEVICE_PLATFORM;
   const ref = window.require('WAWebConnModel').Conn.ref;
   return [ref, B64.encodeB64(noise.staticKeyPair.pubKey), B64.encodeB64(reg.identityKeyPair.pubKey), adv, platform].join(',');
@@ -291,7 +291,7 @@ async fn stored_credentials_of_an_unlinked_device_go_unpaired_and_are_cleared() 
 #[tokio::test]
 async fn a_renamed_module_makes_require_throw_for_the_old_name() {
     let sim = Simulator::start(SimConfig::fast()).await.unwrap();
-    sim.rename_module("WAWebSendMsgChatAction", "WAWebSendMsgChatActionV2");
+    sim.rename_module("WAWebMiscBrowserUtils", "WAWebMiscBrowserUtilsV2");
     sim.remove_module("WAWebQueryExistsJob");
     let profile = tempfile::tempdir().unwrap();
     let browser = TestBrowser::launch(profile.path()).await;
@@ -303,17 +303,14 @@ async fn a_renamed_module_makes_require_throw_for_the_old_name() {
     let probe = |name: &str| {
         format!("(() => {{ try {{ return typeof window.require('{name}'); }} catch (e) {{ return 'threw: ' + e.message; }} }})()")
     };
-    let old: String = browser
-        .eval(&probe("WAWebSendMsgChatAction"))
-        .await
-        .unwrap();
+    let old: String = browser.eval(&probe("WAWebMiscBrowserUtils")).await.unwrap();
     let new: String = browser
-        .eval(&probe("WAWebSendMsgChatActionV2"))
+        .eval(&probe("WAWebMiscBrowserUtilsV2"))
         .await
         .unwrap();
     let removed: String = browser.eval(&probe("WAWebQueryExistsJob")).await.unwrap();
     assert!(
-        old.starts_with("threw") && old.contains("WAWebSendMsgChatAction"),
+        old.starts_with("threw") && old.contains("WAWebMiscBrowserUtils"),
         "{old}"
     );
     assert_eq!(new, "object");

@@ -20,27 +20,33 @@
     }
   };
 
-  // Every module is required on its own so that a renamed one is reported by name.
-  const REQUIRED = [
+  // Every module is required on its own so that a renamed one is reported by name. WhatsApp Web
+  // loads its modules in two phases: the linking ones are there at boot, the rest only after login,
+  // so the rest is required once the account has synced.
+  const LINKING_REQUIRED = [
     'WAWebSocketModel', 'WAWebConnModel', 'WAWebCmd', 'WABase64', 'WAWebSignalStoreApi',
-    'WAWebUserPrefsInfoStore', 'WAWebAdvSignatureApi', 'WAWebCompanionRegClientUtils',
-    'WAWebUserPrefsMeUser', 'WAWebCollections', 'WAWebWidFactory', 'WAWebFindChatAction',
-    'WAWebMsgKey', 'WAWebSendMsgChatAction',
+    'WAWebUserPrefsInfoStore', 'WAWebCompanionRegClientUtils', 'WAWebUserPrefsMeUser',
   ];
-  const OPTIONAL = [
-    'WAWebOfflineHandler', 'WAWebUpdateUnreadChatAction', 'WAWebStreamModel',
-    'WAWebQueryExistsJob', 'WAWebApiContact',
+  // The ADV secret moved to WAWebUserPrefsMultiDevice; WAWebAdvSignatureApi is its old home.
+  const LINKING_OPTIONAL = ['WAWebOfflineHandler', 'WAWebUserPrefsMultiDevice', 'WAWebAdvSignatureApi'];
+  const SYNCED_REQUIRED = [
+    'WAWebCollections', 'WAWebWidFactory', 'WAWebFindChatAction', 'WAWebMsgKey', 'WAWebSendMsgChatAction',
+  ];
+  const SYNCED_OPTIONAL = [
+    'WAWebUpdateUnreadChatAction', 'WAWebStreamModel', 'WAWebQueryExistsJob', 'WAWebApiContact',
+    'WAWebGetEphemeralFieldsMsgActionsUtils', 'WAWebGroupMetadataCollection',
   ];
 
-  const loadModules = () => {
+  /** Requires each name; a missing required one is reported by name and fails the whole set. */
+  const requireModules = (required, optional) => {
     const mods = {};
-    for (const name of REQUIRED.concat(OPTIONAL)) {
+    for (const name of required.concat(optional)) {
       try {
         const m = window.require(name);
         if (m == null) throw new Error('empty module');
         mods[name] = m;
       } catch (e) {
-        if (REQUIRED.includes(name)) {
+        if (required.includes(name)) {
           emit('incompatible', { module: name });
           return null;
         }
@@ -49,6 +55,11 @@
     }
     return mods;
   };
+
+  /** The module that holds `getADVSecretKey`: the current home first, then the old one. */
+  const advSecretHome = (M) => ['WAWebUserPrefsMultiDevice', 'WAWebAdvSignatureApi']
+    .map((name) => M[name])
+    .find((m) => m && typeof m.getADVSecretKey === 'function') || null;
 
   const widStr = (w) => (w == null ? null : (w._serialized || String(w)));
   const msgIdStr = (id) => (id == null ? null : (id._serialized || String(id)));
@@ -65,19 +76,12 @@
     tick();
   });
 
-  const withTimeout = (promise, ms) => Promise.race([
-    promise,
-    new Promise((resolve) => setTimeout(() => resolve({ __timedOut: true }), ms)),
-  ]);
+  // ---- linking: QR, states, logout, loading (the modules of the first phase) ----
 
-  async function attach(M) {
+  function attachLinking(M, onSynced) {
     const Socket = M.WAWebSocketModel.Socket;
     const Conn = M.WAWebConnModel.Conn;
     const Cmd = M.WAWebCmd.Cmd;
-    const { Msg } = M.WAWebCollections;
-    const Api = M.WAWebApiContact;
-
-    let readyEmitted = false;
     let qrKeys = null;
 
     const qrSuffix = async () => {
@@ -85,7 +89,7 @@
       const reg = await M.WAWebSignalStoreApi.waSignalStore.getRegistrationInfo();
       const noise = await M.WAWebUserPrefsInfoStore.waNoiseInfo.get();
       const b64 = M.WABase64.encodeB64;
-      const adv = await M.WAWebAdvSignatureApi.getADVSecretKey();
+      const adv = await advSecretHome(M).getADVSecretKey();
       const platform = M.WAWebCompanionRegClientUtils.DEVICE_PLATFORM;
       qrKeys = [b64(noise.staticKeyPair.pubKey), b64(reg.identityKeyPair.pubKey), adv, platform];
       return qrKeys;
@@ -100,67 +104,12 @@
       }
     };
 
-    const emitReady = () => {
-      if (readyEmitted) return;
-      readyEmitted = true;
-      const meUser = M.WAWebUserPrefsMeUser;
-      const me = meUser.getMaybeMePnUser();
-      let lid = null;
-      try { lid = widStr(meUser.getMaybeMeLidUser && meUser.getMaybeMeLidUser()); } catch (_) { /* optional */ }
-      const profile = Conn.serialize ? Conn.serialize() : {};
-      emit('authenticated', {});
-      emit('ready', {
-        number: phoneOf(me),
-        lid,
-        pushname: profile.pushname || null,
-        platform: profile.platform || null,
-      });
-    };
-
-    const senderPhone = async (wid) => {
-      if (!wid || typeof wid.isLid !== 'function' || !wid.isLid()) return phoneOf(wid);
-      if (!Api || typeof Api.getPhoneNumber !== 'function') return null;
-      try {
-        const pn = await Promise.resolve(Api.getPhoneNumber(wid));
-        if (pn && typeof pn === 'object') return phoneOf(pn);
-        return pn ? String(pn).split('@')[0] : null;
-      } catch (_) {
-        return null;
-      }
-    };
-
-    const serializeMsg = async (m) => {
-      const fromMe = !!(m.id && m.id.fromMe);
-      const sender = m.author || m.from;
-      return {
-        id: msgIdStr(m.id),
-        fromMe,
-        from: widStr(m.from),
-        to: widStr(m.to),
-        author: widStr(m.author),
-        chatId: widStr(m.id && m.id.remote) || widStr(fromMe ? m.to : m.from),
-        type: m.type,
-        body: typeof m.body === 'string' ? m.body : null,
-        t: m.t,
-        notifyName: m.notifyName || null,
-        senderPhone: fromMe ? null : await senderPhone(sender),
-        quotedId: m.quotedMsg && m.quotedMsg.id ? msgIdStr(m.quotedMsg.id) : (m.quotedStanzaID || null),
-        hasMedia: !!m.directPath,
-        ack: m.ack,
-      };
-    };
-
-    const reportMsg = async (m) => {
-      const message = await serializeMsg(m);
-      emit(message.fromMe ? 'message_create' : 'message', { message });
-    };
-
     Socket.on('change:state', (_model, state) => {
       emit('change_state', { state });
       if (state === 'UNPAIRED_IDLE') Cmd.refreshQR();
       if (QR_STATES.includes(state)) emitQr(Conn.ref);
     });
-    Socket.on('change:hasSynced', (_model, synced) => { if (synced) emitReady(); });
+    Socket.on('change:hasSynced', (_model, synced) => { if (synced) onSynced(); });
     Conn.on('change:ref', (_model, ref) => emitQr(ref));
     Cmd.on('logout', () => emit('logout', { source: 'logout' }));
     Cmd.on('logout_from_bridge', () => emit('logout', { source: 'logout_from_bridge' }));
@@ -172,70 +121,205 @@
       } catch (_) { /* progress is cosmetic */ }
     });
 
-    Msg.on('add', (m) => {
+    emit('change_state', { state: Socket.state });
+    if (Socket.hasSynced) onSynced();
+    else if (Socket.state === 'UNPAIRED_IDLE') Cmd.refreshQR();
+    else if (QR_STATES.includes(Socket.state)) emitQr(Conn.ref);
+  }
+
+  function emitReady(M) {
+    const meUser = M.WAWebUserPrefsMeUser;
+    const me = meUser.getMaybeMePnUser();
+    let lid = null;
+    try { lid = widStr(meUser.getMaybeMeLidUser && meUser.getMaybeMeLidUser()); } catch (_) { /* optional */ }
+    const Conn = M.WAWebConnModel.Conn;
+    const profile = Conn.serialize ? Conn.serialize() : {};
+    emit('authenticated', {});
+    emit('ready', {
+      number: phoneOf(me),
+      lid,
+      pushname: profile.pushname || null,
+      platform: profile.platform || null,
+    });
+  }
+
+  // ---- messages (the modules of the second phase) ----
+
+  async function knownPhone(Api, wid) {
+    const pn = await Promise.resolve(Api.getPhoneNumber(wid));
+    if (pn && typeof pn === 'object') return phoneOf(pn);
+    return pn ? String(pn).split('@')[0] : null;
+  }
+
+  /**
+   * An `@lid` sender's phone only when WhatsApp knows it: `getPhoneNumber`, else what a
+   * `queryWidExists` on the lid teaches; never guessed from the lid (null = unknown).
+   */
+  async function senderPhone(M, wid) {
+    if (!wid || typeof wid.isLid !== 'function' || !wid.isLid()) return phoneOf(wid);
+    const Api = M.WAWebApiContact;
+    if (!Api || typeof Api.getPhoneNumber !== 'function') return null;
+    try {
+      const known = await knownPhone(Api, wid);
+      if (known || !M.WAWebQueryExistsJob) return known;
+      await M.WAWebQueryExistsJob.queryWidExists(wid);
+      return await knownPhone(Api, wid);
+    } catch (_) {
+      return null;
+    }
+  }
+
+  async function serializeMsg(M, m) {
+    const fromMe = !!(m.id && m.id.fromMe);
+    const sender = m.author || m.from;
+    return {
+      id: msgIdStr(m.id),
+      fromMe,
+      from: widStr(m.from),
+      to: widStr(m.to),
+      author: widStr(m.author),
+      chatId: widStr(m.id && m.id.remote) || widStr(fromMe ? m.to : m.from),
+      type: m.type,
+      body: typeof m.body === 'string' ? m.body : null,
+      t: m.t,
+      notifyName: m.notifyName || null,
+      senderPhone: fromMe ? null : await senderPhone(M, sender),
+      quotedId: m.quotedMsg && m.quotedMsg.id ? msgIdStr(m.quotedMsg.id) : (m.quotedStanzaID || null),
+      hasMedia: !!m.directPath,
+      ack: m.ack,
+    };
+  }
+
+  function attachMessages(M) {
+    const { Msg } = M.WAWebCollections;
+    const report = async (m) => {
+      const message = await serializeMsg(M, m);
+      emit(message.fromMe ? 'message_create' : 'message', { message });
+    };
+    const onAdd = (m) => {
       if (m.isNewMsg !== true) return;
       if (m.type === 'ciphertext') {
-        m.once('change:type', (resolved) => reportMsg(resolved || m));
+        m.once('change:type', (resolved) => report(resolved || m));
         return;
       }
-      reportMsg(m);
-    });
+      report(m);
+    };
+    Msg.on('add', onAdd);
+    // Unknown ack values (-7..-2, 5, …) are passed through as they are.
     Msg.on('change:ack', (m, ack) => {
       emit('message_ack', { id: msgIdStr(m.id), ack, chatId: widStr(m.id && m.id.remote) || widStr(m.to) });
     });
-
-    emit('change_state', { state: Socket.state });
-    if (Socket.hasSynced) emitReady();
-    else if (Socket.state === 'UNPAIRED_IDLE') Cmd.refreshQR();
-    else if (QR_STATES.includes(Socket.state)) emitQr(Conn.ref);
-    return { Socket, Conn, Cmd, Msg };
+    // Messages that arrived during the sync, before these modules could be required.
+    for (const m of Msg.getModelsArray()) onAdd(m);
   }
 
-  const makeCommands = (M) => ({
+  // ---- sending ----
+
+  /** The chat's group metadata, from the chat or the metadata collection (either home). */
+  function groupMetadataOf(M, chat) {
+    if (chat.groupMetadata) return chat.groupMetadata;
+    const coll = (M.WAWebCollections && M.WAWebCollections.GroupMetadata) ||
+      (M.WAWebGroupMetadataCollection && (M.WAWebGroupMetadataCollection.GroupMetadataCollection ||
+        M.WAWebGroupMetadataCollection.default || M.WAWebGroupMetadataCollection));
+    if (!coll || typeof coll.get !== 'function') return null;
+    // A collection's get is synchronous; anything else is not metadata we can read.
+    const meta = coll.get(chat.id);
+    return meta && typeof meta.then !== 'function' ? meta : null;
+  }
+
+  /** The addressing rule: the own `@lid` for `@lid` chats and LID-mode groups, else the own number. */
+  function senderFor(M, chat) {
+    const meUser = M.WAWebUserPrefsMeUser;
+    const meta = chat.id.isGroup() ? groupMetadataOf(M, chat) : null;
+    const lidMode = chat.id.isLid() || !!(meta && meta.isLidAddressingMode);
+    if (lidMode) {
+      const lid = meUser.getMaybeMeLidUser && meUser.getMaybeMeLidUser();
+      if (lid) return lid;
+    }
+    return meUser.getMaybeMePnUser();
+  }
+
+  function ephemeralFields(M, chat) {
+    const utils = M.WAWebGetEphemeralFieldsMsgActionsUtils;
+    if (!utils || typeof utils.getEphemeralFields !== 'function') return {};
+    return utils.getEphemeralFields(chat) || {};
+  }
+
+  /** WhatsApp's canonical id for a phone number (it can differ from what was typed). */
+  async function canonicalWid(M, wid) {
+    const job = M.WAWebQueryExistsJob;
+    if (!wid.isUser() || !job) return wid;
+    const exists = await job.queryWidExists(wid);
+    if (!exists) return null;
+    return !wid.isLid() && exists.wid ? M.WAWebWidFactory.createWid(widStr(exists.wid)) : wid;
+  }
+
+  async function chatFor(M, wid) {
+    const chat = M.WAWebCollections.Chat.get(wid);
+    if (chat) return chat;
+    const found = await M.WAWebFindChatAction.findOrCreateLatestChat(wid);
+    return found && found.chat;
+  }
+
+  /** Success is the message's ack reaching 1; failure a negative ack. */
+  function settledAck(model, ms) {
+    return new Promise((resolve) => {
+      const done = (ack) => { clearTimeout(timer); model.off('change:ack', onAck); resolve(ack); };
+      const onAck = (_m, ack) => { if (ack >= 1 || ack < 0) done(ack); };
+      const timer = setTimeout(() => done(model.ack), ms);
+      model.on('change:ack', onAck);
+      onAck(model, model.ack);
+    });
+  }
+
+  async function sendText(M, to, body) {
+    const { Msg } = M.WAWebCollections;
+    const target = await canonicalWid(M, M.WAWebWidFactory.createWid(to));
+    if (!target) return { ok: false, code: 'NOT_ON_WHATSAPP' };
+    const chat = await chatFor(M, target);
+    if (!chat) return { ok: false, code: 'CHAT_NOT_FOUND' };
+    await markSeen(M, chat);
+    const me = senderFor(M, chat);
+    const MsgKey = M.WAWebMsgKey;
+    const key = new MsgKey({
+      from: me, to: chat.id, id: await MsgKey.newId(),
+      participant: chat.id.isGroup() ? me : undefined, selfDir: 'out',
+    });
+    const t = Math.floor(Date.now() / 1000);
+    const msg = Object.assign({
+      id: key, ack: 0, body, type: 'chat', from: me, to: chat.id,
+      local: true, self: 'out', t, isNewMsg: true,
+    }, ephemeralFields(M, chat));
+    const [added, sent] = M.WAWebSendMsgChatAction.addAndSendMsgToChat(chat, msg);
+    let failure = null;
+    Promise.resolve(sent).catch((e) => { failure = String(e && e.message || e); });
+    await added;
+    const id = msgIdStr(key);
+    const stored = Msg.get(id);
+    const ack = stored ? await settledAck(stored, SEND_RESULT_TIMEOUT_MS) : 0;
+    if (failure || ack < 0) {
+      return { ok: false, code: 'SEND_FAILED', id, ack, detail: failure || 'ack ' + ack };
+    }
+    return { ok: true, id, t, ack: ack || 0 };
+  }
+
+  // Marking the chat read around a send is what a person does; failures here never block a send.
+  async function markSeen(M, chat) {
+    const stream = M.WAWebStreamModel && M.WAWebStreamModel.Stream;
+    const unread = M.WAWebUpdateUnreadChatAction;
+    try {
+      if (stream) stream.markAvailable();
+      if (unread) await unread.sendSeen({ chat, threadId: undefined });
+      if (stream) stream.markUnavailable();
+    } catch (_) { /* best effort */ }
+  }
+
+  /** The command object; `send` answers null until the second phase is loaded. */
+  const makeCommands = (M, phase) => ({
     async send(to, body) {
+      if (!phase.synced) return null;
       try {
-        const { Chat, Msg } = M.WAWebCollections;
-        const wid = M.WAWebWidFactory.createWid(to);
-        if (wid.isUser() && M.WAWebQueryExistsJob) {
-          const exists = await M.WAWebQueryExistsJob.queryWidExists(wid);
-          if (!exists) return { ok: false, code: 'NOT_ON_WHATSAPP' };
-        }
-        let chat = Chat.get(wid);
-        if (!chat) {
-          const found = await M.WAWebFindChatAction.findOrCreateLatestChat(wid);
-          chat = found && found.chat;
-        }
-        if (!chat) return { ok: false, code: 'CHAT_NOT_FOUND' };
-        await markSeen(M, chat);
-        const me = M.WAWebUserPrefsMeUser.getMaybeMePnUser();
-        const MsgKey = M.WAWebMsgKey;
-        const key = new MsgKey({
-          from: me,
-          to: chat.id,
-          id: await MsgKey.newId(),
-          participant: chat.id.isGroup() ? me : undefined,
-          selfDir: 'out',
-        });
-        const t = Math.floor(Date.now() / 1000);
-        const msg = {
-          id: key, ack: 0, body, type: 'chat', from: me, to: chat.id,
-          local: true, self: 'out', t, isNewMsg: true,
-        };
-        const [added, sent] = M.WAWebSendMsgChatAction.addAndSendMsgToChat(chat, msg);
-        await added;
-        const id = key._serialized || key.toString();
-        let result;
-        try {
-          result = await withTimeout(sent, SEND_RESULT_TIMEOUT_MS);
-        } catch (e) {
-          return { ok: false, code: 'SEND_FAILED', id, detail: String(e && e.message || e) };
-        }
-        const stored = Msg.get(id);
-        const sendResult = result && result.messageSendResult;
-        if ((sendResult && sendResult !== 'OK') || (stored && stored.ack < 0)) {
-          return { ok: false, code: 'SEND_FAILED', id, detail: String(sendResult || 'ack ' + stored.ack) };
-        }
-        return { ok: true, id, t, ack: stored ? stored.ack : 0 };
+        return await sendText(M, to, body);
       } catch (e) {
         return { ok: false, code: 'DRIVER_ERROR', detail: String(e && e.message || e) };
       }
@@ -251,15 +335,21 @@
     },
   });
 
-  // Marking the chat read around a send is what a person does; failures here never block a send.
-  async function markSeen(M, chat) {
-    const stream = M.WAWebStreamModel && M.WAWebStreamModel.Stream;
-    const unread = M.WAWebUpdateUnreadChatAction;
+  /** After sync: the second phase's modules, the message listeners, then `ready`. */
+  function onSynced(M, phase) {
+    if (phase.synced || phase.failed) return;
+    const late = requireModules(SYNCED_REQUIRED, SYNCED_OPTIONAL);
+    if (!late) { phase.failed = true; return; }
+    Object.assign(M, late);
     try {
-      if (stream) stream.markAvailable();
-      if (unread) await unread.sendSeen({ chat, threadId: undefined });
-      if (stream) stream.markUnavailable();
-    } catch (_) { /* best effort */ }
+      attachMessages(M);
+    } catch (e) {
+      phase.failed = true;
+      emit('incompatible', { module: 'listeners (' + String(e && e.message || e) + ')' });
+      return;
+    }
+    phase.synced = true;
+    emitReady(M);
   }
 
   // ---- Link by phone number (WA_WEB_FEATURES.md section 7) ----
@@ -315,13 +405,18 @@
     }
   }
 
-  waitForVersion().then(async (version) => {
+  waitForVersion().then((version) => {
     emit('boot', { version });
-    const M = loadModules();
+    const M = requireModules(LINKING_REQUIRED, LINKING_OPTIONAL);
     if (!M) return;
-    window.__waGateway = makeCommands(M);
+    if (!advSecretHome(M)) {
+      emit('incompatible', { module: 'WAWebUserPrefsMultiDevice' });
+      return;
+    }
+    const phase = { synced: false, failed: false };
+    window.__waGateway = makeCommands(M, phase);
     try {
-      await attach(M);
+      attachLinking(M, () => onSynced(M, phase));
     } catch (e) {
       // A module whose members changed shape is as incompatible as a missing one.
       emit('incompatible', { module: 'listeners (' + String(e && e.message || e) + ')' });

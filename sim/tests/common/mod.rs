@@ -31,23 +31,34 @@ const OBSERVER: &str = r#"(() => {
   emit({ ev: 'load' });
   const attach = () => {
     if (!window.Debug || !window.Debug.VERSION) return setTimeout(attach, 20);
-    let Socket, Conn, Cmd, Msg;
+    let Socket, Conn, Cmd;
     try {
       Socket = window.require('WAWebSocketModel').Socket;
       Conn = window.require('WAWebConnModel').Conn;
       Cmd = window.require('WAWebCmd').Cmd;
-      Msg = window.require('WAWebCollections').Msg;
     } catch (e) { emit({ ev: 'require-failed', error: String(e) }); return; }
     emit({ ev: 'ready', state: Socket.state, ref: Conn.ref });
     Socket.on('change:state', (_s, state) => emit({ ev: 'state', state, ref: Conn.ref }));
     Socket.on('change:hasSynced', (_s, value) => emit({ ev: 'hasSynced', value }));
     Conn.on('change:ref', (_c, ref) => emit({ ev: 'ref', ref }));
     ['logout', 'logout_from_bridge', 'offline_progress_update_from_bridge'].forEach((name) => Cmd.on(name, () => emit({ ev: name })));
-    Msg.on('add', (m) => emit({ ev: 'msg-add', id: m.id._serialized, isNewMsg: m.isNewMsg, type: m.type, body: m.body,
-      fromMe: m.id.fromMe, from: String(m.from), author: m.author ? String(m.author) : null, notifyName: m.notifyName }));
-    Msg.on('change:ack', (m, ack) => emit({ ev: 'ack', id: m.id._serialized, ack }));
-    Msg.on('change:type', (m, type) => emit({ ev: 'type', id: m.id._serialized, type, body: m.body }));
+    // The message modules exist only once the account is CONNECTED (the second phase).
+    let watching = false;
+    const watchMessages = () => {
+      if (watching || Socket.state !== 'CONNECTED') return;
+      watching = true;
+      let Msg;
+      try { Msg = window.require('WAWebCollections').Msg; } catch (e) { emit({ ev: 'require-failed', error: String(e) }); return; }
+      for (const m of Msg.getModelsArray()) emitAdd(m);
+      Msg.on('add', emitAdd);
+      Msg.on('change:ack', (m, ack) => emit({ ev: 'ack', id: m.id._serialized, ack }));
+      Msg.on('change:type', (m, type) => emit({ ev: 'type', id: m.id._serialized, type, body: m.body }));
+    };
+    Socket.on('change:state', watchMessages);
+    watchMessages();
   };
+  const emitAdd = (m) => emit({ ev: 'msg-add', id: m.id._serialized, isNewMsg: m.isNewMsg, type: m.type, body: m.body,
+      fromMe: m.id.fromMe, from: String(m.from), author: m.author ? String(m.author) : null, notifyName: m.notifyName });
   attach();
 })();"#;
 
