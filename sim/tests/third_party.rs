@@ -62,8 +62,9 @@ fn scratch_copy(scratch: &Path, url: &str) -> PathBuf {
 
 /// The bot under its guard, and the JSON lines it prints.
 struct Bot {
-    guard: Child,
+    /// Dropped first (fields drop in order): the guard sees EOF and kills the group.
     lifeline: Option<ChildStdin>,
+    guard: Child,
     lines: Lines<BufReader<ChildStdout>>,
     seen: Vec<Value>,
 }
@@ -81,12 +82,11 @@ impl Bot {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .process_group(0)
-            .kill_on_drop(true)
             .spawn()
             .expect("run node (is Node.js installed?)");
         let lifeline = guard.stdin.take();
         let lines = BufReader::new(guard.stdout.take().unwrap()).lines();
-        Bot { guard, lifeline, lines, seen: Vec::new() }
+        Bot { lifeline, guard, lines, seen: Vec::new() }
     }
 
     /// The next event the bot prints, within [`STEP`]; panics on an `error` event or silence.
