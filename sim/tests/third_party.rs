@@ -22,12 +22,14 @@ const FRIEND: &str = "923339998877";
 const STEP: Duration = Duration::from_secs(90);
 const ORIGINAL_URL: &str = "exports.WhatsWebURL = 'https://web.whatsapp.com/';";
 
-/// The same lifeline as the browser guard in `common`: when the test closes the pipe or dies, the
-/// whole process group (shell and node) is killed. Chromium itself runs on puppeteer's pipe, so it
-/// exits when node does.
-const GUARD_SH: &str = r#""$@" </dev/null &
-while read -r _; do :; done
-kill -KILL 0"#;
+/// A lifeline like the browser guard's in `common`: a reader in the background holds the pipe from
+/// the test and, when the test closes it or dies, kills the whole process group (shell and node).
+/// Node runs in the foreground, so the shell (and the stdout we read) ends when node does. Chromium
+/// itself runs on puppeteer's pipe, so it exits with node.
+const GUARD_SH: &str = r#"exec 3<&0
+{ while read -r _ <&3; do :; done; kill -KILL 0; } </dev/null >/dev/null 2>&1 &
+exec 3<&-
+"$@" </dev/null"#;
 
 fn wwebjs_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wwebjs")
@@ -54,7 +56,11 @@ fn scratch_copy(scratch: &Path, url: &str) -> PathBuf {
     common::copy_dir(&installed.join("whatsapp-web.js"), &package);
     let constants = package.join("src/util/Constants.js");
     let text = std::fs::read_to_string(&constants).unwrap();
-    assert_eq!(text.matches(ORIGINAL_URL).count(), 1, "WhatsWebURL moved in {constants:?}");
+    assert_eq!(
+        text.matches(ORIGINAL_URL).count(),
+        1,
+        "WhatsWebURL moved in {constants:?}"
+    );
     let patched = text.replace(ORIGINAL_URL, &format!("exports.WhatsWebURL = '{url}';"));
     std::fs::write(&constants, patched).unwrap();
     package
@@ -86,7 +92,12 @@ impl Bot {
             .expect("run node (is Node.js installed?)");
         let lifeline = guard.stdin.take();
         let lines = BufReader::new(guard.stdout.take().unwrap()).lines();
-        Bot { lifeline, guard, lines, seen: Vec::new() }
+        Bot {
+            lifeline,
+            guard,
+            lines,
+            seen: Vec::new(),
+        }
     }
 
     /// The next event the bot prints, within [`STEP`]; panics on an `error` event or silence.
@@ -94,10 +105,16 @@ impl Bot {
         let line = tokio::time::timeout(STEP, self.lines.next_line()).await;
         let line = match line {
             Ok(Ok(Some(line))) => line,
-            other => panic!("bot: no event while waiting for {waiting_for} ({other:?}); seen {:?}", self.seen),
+            other => panic!(
+                "bot: no event while waiting for {waiting_for} ({other:?}); seen {:?}",
+                self.seen
+            ),
         };
         let event: Value = serde_json::from_str(&line).unwrap_or_else(|_| Value::String(line));
-        assert_ne!(event["event"], "error", "bot failed while waiting for {waiting_for}: {event}");
+        assert_ne!(
+            event["event"], "error",
+            "bot failed while waiting for {waiting_for}: {event}"
+        );
         self.seen.push(event.clone());
         event
     }
@@ -112,15 +129,17 @@ impl Bot {
         }
     }
 
-    /// Waits for the bot to exit by itself, then closes the lifeline (the guard kills what is left).
+    /// Waits for the bot to exit by itself (its stdout ends) and returns whether it succeeded with
+    /// nothing more to say; then closes the lifeline.
     async fn finish(mut self) -> bool {
-        let mut rest = String::new();
+        let mut rest = Vec::new();
         while let Ok(Ok(Some(line))) = tokio::time::timeout(STEP, self.lines.next_line()).await {
-            rest.push_str(&line);
+            rest.push(line);
         }
-        self.lifeline = None;
         let status = tokio::time::timeout(STEP, self.guard.wait()).await;
-        matches!(status, Ok(Ok(_))) && rest.is_empty()
+        self.lifeline = None;
+        let ok = matches!(&status, Ok(Ok(s)) if s.success());
+        ok && rest.is_empty() || panic!("bot exit {status:?}, last output {rest:?}")
     }
 }
 
@@ -140,7 +159,9 @@ async fn link_by_qr(sim: &Simulator, bot: &mut Bot) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whatsapp_web_js_links_sends_and_receives() {
-    let sim = Simulator::start(SimConfig::fast()).await.expect("start wa-sim");
+    let sim = Simulator::start(SimConfig::fast())
+        .await
+        .expect("start wa-sim");
     let scratch = tempfile::tempdir().unwrap();
     let package = scratch_copy(scratch.path(), &sim.base_url());
     let mut bot = Bot::start(scratch.path(), &package);
@@ -166,8 +187,15 @@ async fn whatsapp_web_js_links_sends_and_receives() {
     assert_eq!(message["body"], "hello bot", "{message}");
     assert_eq!(message["from"], format!("{FRIEND}@c.us"), "{message}");
 
-    assert!(bot.finish().await, "the bot exits by itself after the message");
+    eprintln!("whatsapp-web.js events: {:?}", bot.seen);
+    assert!(
+        bot.finish().await,
+        "the bot exits by itself after the message"
+    );
     let left = common::processes_using(scratch.path());
-    assert!(left.is_empty(), "processes left on the scratch dir: {left:?}");
+    assert!(
+        left.is_empty(),
+        "processes left on the scratch dir: {left:?}"
+    );
     sim.shutdown().await;
 }
