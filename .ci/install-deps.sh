@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what running or testing wa-gateway needs on a fresh Debian machine; idempotent.
 #   .ci/install-deps.sh run    Chromium only (enough to run the gateway)
-#   .ci/install-deps.sh test   Chromium, fonts, and the test runner
+#   .ci/install-deps.sh test   Chromium, fonts, the test runner, and Node.js with the npm
+#                              packages of sim/tests/wwebjs (the whatsapp-web.js proof)
 set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 what="${1:-test}"
 log() { echo "install-deps: $*" >&2; }
@@ -19,6 +22,8 @@ if [[ "$what" == test ]]; then
   # Emoji and CJK glyphs keep the simulator's pages and screenshots legible.
   dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || apt_packages+=(fonts-noto-color-emoji)
   command -v python3 >/dev/null || apt_packages+=(python3 python3-venv)
+  command -v node >/dev/null || apt_packages+=(nodejs)
+  command -v npm >/dev/null || apt_packages+=(npm)
 fi
 if ((${#apt_packages[@]})); then
   log "apt-get install ${apt_packages[*]}"
@@ -28,5 +33,10 @@ fi
 if [[ "$what" == test ]] && ! cargo nextest --version >/dev/null 2>&1; then
   log "cargo install cargo-nextest"
   cargo install cargo-nextest --locked --quiet
+fi
+if [[ "$what" == test ]]; then
+  # sim/tests/third_party.rs runs whatsapp-web.js on the system Chromium: no browser download.
+  log "npm ci in sim/tests/wwebjs"
+  (cd "$root/sim/tests/wwebjs" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 fi
 log "ok"

@@ -97,6 +97,7 @@ const app = {
     refTimer: null,
     currentQr: '',
     keysPromise: null,
+    keys: null,
 
     /** Sends a frame; message sends wait while the socket is not `CONNECTED`. */
     send(frame) {
@@ -153,12 +154,13 @@ const app = {
     // ---- linking ----
 
     async qrKeys() {
-        if (!this.keysPromise) this.keysPromise = storage.loadOrMakeKeys();
+        if (!this.keysPromise) this.keysPromise = storage.loadOrMakeKeys().then((k) => (this.keys = k));
         return this.keysPromise;
     },
 
-    async advSecret() {
-        return (await this.qrKeys()).adv;
+    /** `getADVSecretKey()` answers at once (a base64 string): the prefs are read at boot. */
+    advSecret() {
+        return this.keys.adv;
     },
 
     async requestRefs() {
@@ -252,6 +254,8 @@ const app = {
     async refused() {
         await storage.clear();
         this.keysPromise = null;
+        // New keys before the state says UNPAIRED, so whoever builds the QR then reads them.
+        await this.qrKeys();
         this.socket.state = 'UNPAIRED';
         this.requestRefs();
     },
@@ -558,7 +562,9 @@ app.socket.on('change:state', (_s, state) => { if (state === 'CONNECTED') app.bu
 window.require = makeRequire(registry, () => app.bundlesLoaded === true);
 ui.loading('');
 window.addEventListener('load', () => {
-    setTimeout(() => {
+    setTimeout(async () => {
+        // The prefs (QR keys, ADV secret) are in memory before any module is.
+        await app.qrKeys();
         const played = moduleFactories(app);
         installModules(registry, ownModules, Object.assign(inertFactories(played), played), boot);
         window.Debug = Object.assign(window.Debug || {}, { VERSION: boot.version });

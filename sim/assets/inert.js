@@ -4,7 +4,6 @@
 
 /** Members per module: `fn` a function, `obj.fn` a function on an object, `Class` an inert class. */
 const INERT_MEMBERS = {
-    WALinkify: ['findLink', 'findLinks'],
     WAWebAddonPollVoteTableMode: ['pollVoteTableMode.bulkUpsert'],
     WAWebAddonReactionTableMode: ['reactionTableMode.bulkUpsert'],
     WAWebApiMessageInfoStore: ['queryMsgInfo'],

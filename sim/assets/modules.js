@@ -20,6 +20,17 @@ const notImitated = (module, member) => function () {
     return Promise.reject(new Error(module + '.' + member + ' is not imitated by wa-sim'));
 };
 
+/**
+ * Links in a text, the way the compose box underlines them: a scheme, `www.`, or a host ending in a
+ * common top-level domain. `findLink` answers at once, `{href, url, index}` or null (not a promise).
+ */
+const LINK_RE = /\b(?:https?:\/\/[^\s<>]+|www\.[^\s<>]+|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|dev|app|co|me|info|biz|edu|gov|uk|de|br|in|pk|ru|fr|it|es)\b(?:\/[^\s<>]*)?)/gi;
+const findLinks = (text) => Array.from(String(text || '').matchAll(LINK_RE), (m) => ({
+    url: m[0],
+    href: /^https?:\/\//i.test(m[0]) ? m[0] : 'http://' + m[0],
+    index: m.index,
+}));
+
 /** The factories of every module, by its real name; each runs once, on first `require`. */
 const moduleFactories = (app) => ({
     WAWebSocketModel: () => ({ Socket: app.socket, SocketModel: app.socket.constructor }),
@@ -66,6 +77,7 @@ const moduleFactories = (app) => ({
     }),
     WAWebLaunchSocketUtils: () => ({ refreshQR: () => app.refreshQR() }),
     WAWebLinkDeviceEvents: () => ({ WAWebLinkDeviceEvents: app.linkEvents }),
+    WALinkify: () => ({ findLinks, findLink: (text) => findLinks(text)[0] || null }),
     WAWebMiscBrowserUtils: () => ({ info: () => ({ name: 'Chrome', os: 'Linux', version: '136.0.0.0' }) }),
     WAWebCompanionRegClientUtils: () => ({ DEVICE_PLATFORM: app.platform }),
     WAWebAltDeviceLinkingApi: () => ({
