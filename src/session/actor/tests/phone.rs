@@ -56,13 +56,7 @@ async fn a_refreshed_code_is_reported_and_replaces_the_old_one() {
     h.fake.page(refreshed("WXYZ6789")).await;
     h.phase_is("the refreshed code", showing("WXYZ-6789")).await;
     assert_eq!(h.event("pairing_code").await["pairingCode"], "WXYZ-6789");
-    let asked = h.fake.seen(|s| {
-        let asks = s
-            .calls
-            .iter()
-            .filter(|c| matches!(c, Call::PairingCode { .. }));
-        asks.count()
-    });
+    let asked = code_requests(&h);
     assert_eq!(asked, 1, "the page refreshes codes by itself");
 }
 
@@ -96,12 +90,15 @@ async fn a_qr_connection_never_asks_for_a_code_and_ignores_one() {
     h.fake.page(qr("2@first")).await;
     h.phase_is("the QR", |p| matches!(p, Phase::AwaitingScan { .. }))
         .await;
-    let asked = h.fake.seen(|s| {
-        let asks = s
-            .calls
-            .iter()
-            .filter(|c| matches!(c, Call::PairingCode { .. }));
-        asks.count()
-    });
+    let asked = code_requests(&h);
     assert_eq!(asked, 0);
+}
+
+/// How many times the session asked the page for a pairing code.
+fn code_requests(h: &Harness) -> usize {
+    h.fake.seen(|s| {
+        let asks = s.calls.iter();
+        asks.filter(|c| matches!(c, Call::PairingCode { .. }))
+            .count()
+    })
 }
