@@ -34,9 +34,12 @@ if [[ "$what" == test ]] && ! cargo nextest --version >/dev/null 2>&1; then
   log "cargo install cargo-nextest"
   cargo install cargo-nextest --locked --quiet
 fi
-if [[ "$what" == test ]]; then
+wwebjs="$root/sim/tests/wwebjs"
+# `npm ci` starts from an empty node_modules every time: only when the lock file changed.
+if [[ "$what" == test ]] && ! cmp -s "$wwebjs/package-lock.json" "$wwebjs/node_modules/.installed-lock"; then
   # sim/tests/third_party.rs runs whatsapp-web.js on the system Chromium: no browser download.
   log "npm ci in sim/tests/wwebjs"
-  (cd "$root/sim/tests/wwebjs" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$wwebjs" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  cp "$wwebjs/package-lock.json" "$wwebjs/node_modules/.installed-lock"
 fi
 log "ok"
