@@ -1,10 +1,12 @@
 //! The public face of a session: its live state and the handle everything else talks to it with.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::domain::ChatId;
+use crate::whatsapp::PageCaller;
 
 /// What the session is doing, published on a watch channel for the manager and the API.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +87,12 @@ pub enum Command {
     GiveUp { reply: oneshot::Sender<()> },
     /// Close the browser and stop; the connection stays as it is in the store (gateway shutdown).
     Shutdown { reply: oneshot::Sender<()> },
+    /// The page's caller for feature operations, once the connection is ready.
+    Page { reply: oneshot::Sender<PageReply> },
 }
+
+/// What a page request gets: the running page, or why there is none.
+pub type PageReply = Result<Arc<dyn PageCaller>, SendError>;
 
 /// The cheap, cloneable way in to a session.
 #[derive(Clone)]
@@ -125,6 +132,17 @@ impl SessionHandle {
         let ended = || SendError::NotReady("the connection has ended".into());
         self.tx
             .send(Command::Send { to, body, reply })
+            .await
+            .map_err(|_| ended())?;
+        rx.await.map_err(|_| ended())?
+    }
+
+    /// The running page, waiting (bounded) while a linked connection gets ready.
+    pub async fn page(&self) -> PageReply {
+        let (reply, rx) = oneshot::channel();
+        let ended = || SendError::NotReady("the connection has ended".into());
+        self.tx
+            .send(Command::Page { reply })
             .await
             .map_err(|_| ended())?;
         rx.await.map_err(|_| ended())?

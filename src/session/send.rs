@@ -117,13 +117,16 @@ impl SessionManager {
         if connection.archived {
             return Err(ManagerError::NotFound(connection.connection_id.clone()));
         }
-        let session = self.session_for_send(connection).await?;
+        let session = self.session_for(connection).await?;
         Ok(session.send(to, text).await?)
     }
 
     /// The not-ready decision: the running session; for a linked connection without one, a
     /// session revived from its saved login; otherwise why it cannot send.
-    async fn session_for_send(&self, connection: &Connection) -> Result<SessionHandle, SendError> {
+    pub(super) async fn session_for(
+        &self,
+        connection: &Connection,
+    ) -> Result<SessionHandle, SendError> {
         let id = &connection.connection_id;
         if let Some(session) = self.running(id).await {
             return Ok(session);

@@ -2,6 +2,7 @@
 //! WhatsApp Web surface only.
 
 mod browser;
+mod caller;
 mod driver;
 pub mod events;
 pub mod guard;
@@ -13,5 +14,5 @@ pub mod sweep;
 
 pub use driver::{ChromiumLauncher, DriverError, LaunchSpec, SendReply, Signal, SignalKind};
 pub use events::{ack_name, is_fatal_state, PageEvent, WaMessage};
-pub use port::{Driver, Launcher};
+pub use port::{Driver, Launcher, PageCaller};
 pub use probe::{public_url, WaWebProbe};

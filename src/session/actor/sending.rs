@@ -162,15 +162,16 @@ impl Session {
         if let State::Ready { .. } = self.state {
             return;
         }
-        let (expired, kept): (VecDeque<_>, VecDeque<_>) =
-            self.waiting.drain(..).partition(|p| p.deadline <= now);
-        self.waiting = kept;
         let why = match &self.state {
             State::Unreachable { cause, .. } => {
                 format!("WhatsApp Web cannot be loaded ({cause}); retry later")
             }
             _ => "WhatsApp did not become ready in time; retry later".into(),
         };
+        self.expire_pages(now, &why);
+        let (expired, kept): (VecDeque<_>, VecDeque<_>) =
+            self.waiting.drain(..).partition(|p| p.deadline <= now);
+        self.waiting = kept;
         for p in expired {
             let _ = p.reply.send(Err(SendError::NotReady(why.clone())));
         }
