@@ -57,10 +57,15 @@ async fn an_operator_links_a_number_by_qr_and_the_row_turns_connected_without_a_
     .await;
     let text = dash.text(&row).await;
     assert!(text.contains(&format!("+{ALICE}")), "{text}");
-    dash.wait_for("the profile name", &format!("document.querySelector('{row}').textContent.includes('Alice')")).await;
+    dash.wait_for(
+        "the profile name",
+        &format!("document.querySelector('{row}').textContent.includes('Alice')"),
+    )
+    .await;
     let same: String = dash.eval("window.loadedOnce").await;
     assert_eq!(same, "yes", "the page was never reloaded");
-    dash.assert_accessible("the connections page with a linked number").await;
+    dash.assert_accessible("the connections page with a linked number")
+        .await;
     dash.finish("link-by-qr").await;
     app.shutdown().await;
 }
@@ -75,7 +80,8 @@ async fn link_through_the_page(app: &TestApp, dash: &Dashboard) -> String {
             "(() => { const i = document.querySelector('#link-qr-image'); return i && i.src.startsWith('data:image/png') ? i.src : null; })()",
         )
         .await;
-    dash.assert_accessible("the link page showing a QR code").await;
+    dash.assert_accessible("the link page showing a QR code")
+        .await;
     dash.screenshot("link-qr-shown").await;
     let id = dash.text("#link-progress a.mono").await;
     let qr = common::qr::decode_data_url(src.as_str().unwrap());
@@ -95,20 +101,34 @@ async fn a_text_sent_from_the_form_reaches_read_and_an_inbound_message_appears()
     let dash = Dashboard::launch(&app).await;
     dash.open(&format!("#/c/{id}")).await;
     dash.sign_in(ADMIN_KEY).await;
-    dash.wait_for("the timeline shows ready", "document.querySelector('#timeline li[data-event=ready]')").await;
+    dash.wait_for(
+        "the timeline shows ready",
+        "document.querySelector('#timeline li[data-event=ready]')",
+    )
+    .await;
 
     dash.type_into("#send-to", BOB).await;
-    dash.type_into("#send-message", "Hello from the dashboard").await;
+    dash.type_into("#send-message", "Hello from the dashboard")
+        .await;
     dash.click("#send-submit").await;
     let sent = eventually("the simulator gets the text", LINK_TIMEOUT, || async {
         let sent = app.sim.sent_messages(ALICE);
-        sent.into_iter().find(|m| m.body == "Hello from the dashboard")
+        sent.into_iter()
+            .find(|m| m.body == "Hello from the dashboard")
     })
     .await;
     let bubble = format!("#messages li[data-message-id={}]", js(&sent.id));
-    dash.wait_for("two grey ticks", &format!("document.querySelector('{bubble} .ticks[data-status=delivered]')")).await;
+    dash.wait_for(
+        "two grey ticks",
+        &format!("document.querySelector('{bubble} .ticks[data-status=delivered]')"),
+    )
+    .await;
     assert!(app.sim.set_ack(ALICE, &sent.id, 3), "the phone reads it");
-    dash.wait_for("the ticks turn read", &format!("document.querySelector('{bubble} .ticks[data-status=read]')")).await;
+    dash.wait_for(
+        "the ticks turn read",
+        &format!("document.querySelector('{bubble} .ticks[data-status=read]')"),
+    )
+    .await;
 
     app.sim
         .send_inbound(InboundMessage::text(ALICE, BOB, "Hi back").push_name("Bob"))
@@ -123,9 +143,14 @@ async fn a_text_sent_from_the_form_reaches_read_and_an_inbound_message_appears()
     dash.screenshot("connection-page").await;
 
     dash.click("#disconnect").await;
-    dash.wait_for("the confirmation", "document.querySelector('dialog[open]')").await;
+    dash.wait_for("the confirmation", "document.querySelector('dialog[open]')")
+        .await;
     dash.click("dialog[open] button.danger").await;
-    dash.wait_for("the page shows it disconnected", "document.querySelector('#conn-status [data-status=disconnected]')").await;
+    dash.wait_for(
+        "the page shows it disconnected",
+        "document.querySelector('#conn-status [data-status=disconnected]')",
+    )
+    .await;
     let record = admin(&app).connection(&id).await;
     assert_eq!(record["status"], "disconnected", "{record}");
     assert_eq!(record["reason"], "API_DISCONNECT", "{record}");
@@ -147,13 +172,21 @@ async fn a_failing_webhook_leaves_a_dead_letter_that_the_replay_button_delivers(
     dash.type_into("#wh-url", &receiver.url).await;
     dash.click("#webhook-form input[value=message]").await;
     dash.click("#webhook-form button[type=submit]").await;
-    dash.wait_for("the webhook is saved", "document.querySelector('#wh-remove')").await;
+    dash.wait_for(
+        "the webhook is saved",
+        "document.querySelector('#wh-remove')",
+    )
+    .await;
     app.sim
         .send_inbound(InboundMessage::text(ALICE, BOB, "to the webhook"))
         .await
         .unwrap();
     let dead = "#deliveries tr[data-status=failed]";
-    dash.wait_for("the dead letter", &format!("document.querySelector('{dead}')")).await;
+    dash.wait_for(
+        "the dead letter",
+        &format!("document.querySelector('{dead}')"),
+    )
+    .await;
     assert!(dash.text(dead).await.contains("HTTP 500"));
     dash.click("#dead-only").await;
     dash.wait_for("only dead letters", "document.querySelector('#dead-only').checked && document.querySelector('#deliveries tr[data-status=failed]')").await;
@@ -166,7 +199,11 @@ async fn a_failing_webhook_leaves_a_dead_letter_that_the_replay_button_delivers(
         (!receiver.delivered().is_empty()).then_some(())
     })
     .await;
-    dash.wait_for("the delivery shows delivered", "document.querySelector('#deliveries tr[data-status=delivered]')").await;
+    dash.wait_for(
+        "the delivery shows delivered",
+        "document.querySelector('#deliveries tr[data-status=delivered]')",
+    )
+    .await;
     let hit = &receiver.delivered()[0];
     assert_eq!(hit["data"]["body"], "to the webhook");
     dash.finish("webhook-replay").await;
@@ -189,29 +226,49 @@ async fn an_admin_creates_and_revokes_keys_and_a_viewer_cannot_send() {
     let doomed = create_key(&dash, "default", "operator", "to revoke").await;
     dash.assert_accessible("the keys page").await;
     let doomed_row = "#keys tr[data-revoked=no]:has(button[aria-label='Revoke the key to revoke'])";
-    dash.click(&format!("{doomed_row} button[data-revoke]")).await;
+    dash.click(&format!("{doomed_row} button[data-revoke]"))
+        .await;
     dash.click("dialog[open] button.danger").await;
     dash.wait_for("the key is listed as revoked", "[...document.querySelectorAll('#keys tr[data-revoked=yes]')].some((r) => r.textContent.includes('to revoke'))").await;
-    let refused = Api::with_key(&app.base, &doomed).get("/wa/connections").await;
+    let refused = Api::with_key(&app.base, &doomed)
+        .get("/wa/connections")
+        .await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
 
     dash.click("#signout").await;
     dash.sign_in(&viewer).await;
     assert_eq!(dash.text("#who").await, "viewer · default");
     let hidden: Vec<bool> = dash
-        .eval("['keys', 'link'].map((p) => document.querySelector(`#nav a[data-page=${p}]`).hidden)")
+        .eval(
+            "['keys', 'link'].map((p) => document.querySelector(`#nav a[data-page=${p}]`).hidden)",
+        )
         .await;
-    assert_eq!(hidden, [true, true], "a viewer sees neither keys nor linking");
+    assert_eq!(
+        hidden,
+        [true, true],
+        "a viewer sees neither keys nor linking"
+    );
     dash.go(&format!("#/c/{id}")).await;
-    dash.wait_for("the read-only note", "document.querySelector('#send-disabled')").await;
+    dash.wait_for(
+        "the read-only note",
+        "document.querySelector('#send-disabled')",
+    )
+    .await;
     let absent: bool = dash
         .eval("!document.querySelector('#send-form') && !document.querySelector('#disconnect') && !document.querySelector('button[data-reply-to]')")
         .await;
     assert!(absent, "no send form, reply or disconnect for a viewer");
-    dash.wait_for("the webhook form is read-only", "document.querySelector('#wh-url') && document.querySelector('#wh-url').disabled").await;
-    dash.assert_accessible("a connection's page for a viewer").await;
+    dash.wait_for(
+        "the webhook form is read-only",
+        "document.querySelector('#wh-url') && document.querySelector('#wh-url').disabled",
+    )
+    .await;
+    dash.assert_accessible("a connection's page for a viewer")
+        .await;
     // The server refuses it anyway.
-    let r = Api::with_key(&app.base, &viewer).send(&id, BOB, "sneaky").await;
+    let r = Api::with_key(&app.base, &viewer)
+        .send(&id, BOB, "sneaky")
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     dash.finish("keys-and-viewer").await;
     app.shutdown().await;
@@ -224,13 +281,20 @@ async fn create_key(dash: &Dashboard, tenant: &str, role: &str, name: &str) -> S
     dash.type_into("#key-tenant", tenant).await;
     dash.select("#key-role", role).await;
     dash.type_into("#key-name", name).await;
-    dash.eval::<Value>("document.querySelector('#key-created').replaceChildren()").await;
+    dash.eval::<Value>("document.querySelector('#key-created').replaceChildren()")
+        .await;
     dash.click("#key-form button[type=submit]").await;
     let key = dash
-        .wait_for("the new key", "(() => { const k = document.querySelector('#key-value'); return k && k.value; })()")
+        .wait_for(
+            "the new key",
+            "(() => { const k = document.querySelector('#key-value'); return k && k.value; })()",
+        )
         .await;
     dash.click("#key-copy").await;
-    let listed = format!("[...document.querySelectorAll('#keys tr')].some((r) => r.textContent.includes({}))", js(name));
+    let listed = format!(
+        "[...document.querySelectorAll('#keys tr')].some((r) => r.textContent.includes({}))",
+        js(name)
+    );
     dash.wait_for("the new key is listed", &listed).await;
     key.as_str().unwrap().to_owned()
 }
@@ -245,10 +309,12 @@ async fn every_page_is_accessible_in_light_and_dark_works_from_the_keyboard_and_
     dash.sign_in(ADMIN_KEY).await;
     for dark in [false, true] {
         dash.page
-            .emulate_media_features(vec![chromiumoxide::cdp::browser_protocol::emulation::MediaFeature::new(
-                "prefers-color-scheme",
-                if dark { "dark" } else { "light" },
-            )])
+            .emulate_media_features(vec![
+                chromiumoxide::cdp::browser_protocol::emulation::MediaFeature::new(
+                    "prefers-color-scheme",
+                    if dark { "dark" } else { "light" },
+                ),
+            ])
             .await
             .unwrap();
         for (hash, ready) in [
@@ -260,41 +326,86 @@ async fn every_page_is_accessible_in_light_and_dark_works_from_the_keyboard_and_
             (&format!("#/c/{id}"), "#timeline li[data-event=ready]"),
         ] {
             dash.go(hash).await;
-            dash.wait_for(hash, &format!("document.querySelector({})", js(ready))).await;
+            dash.wait_for(hash, &format!("document.querySelector({})", js(ready)))
+                .await;
             let scheme = if dark { "dark" } else { "light" };
             dash.assert_accessible(&format!("{hash} ({scheme})")).await;
         }
     }
     dash.screenshot("connection-page-dark").await;
+    the_event_tail_filters_and_pauses(&app, &dash).await;
     keyboard_reaches_every_page(&dash).await;
     phone_layout(&dash).await;
     dash.finish("phone-connections").await;
     app.shutdown().await;
 }
 
+/// Events of the chosen type only; while paused they are held and counted, then shown.
+async fn the_event_tail_filters_and_pauses(app: &TestApp, dash: &Dashboard) {
+    dash.go("#/events").await;
+    dash.select("#ev-type", "message").await;
+    dash.click("#ev-pause").await;
+    app.sim
+        .send_inbound(InboundMessage::text(ALICE, BOB, "while paused"))
+        .await
+        .unwrap();
+    dash.wait_for(
+        "the held count",
+        "document.querySelector('#ev-held').textContent === '1 new while paused'",
+    )
+    .await;
+    let shown: usize = dash
+        .eval("document.querySelectorAll('#event-list li').length")
+        .await;
+    assert_eq!(shown, 0, "nothing is shown while paused");
+    dash.click("#ev-pause").await;
+    let items: Vec<String> = dash
+        .eval("[...document.querySelectorAll('#event-list li')].map((l) => l.dataset.event)")
+        .await;
+    assert_eq!(items, ["message"], "only the message event, once resumed");
+    assert!(dash.text("#event-list li").await.contains("while paused"));
+}
+
 /// Tab from the top: the skip link, then the navigation; Enter follows a link and the new
 /// page's heading takes the focus.
 async fn keyboard_reaches_every_page(dash: &Dashboard) {
     dash.go("#/connections").await;
-    dash.eval::<Value>("document.activeElement.blur(); window.scrollTo(0, 0)").await;
+    dash.eval::<Value>("document.activeElement.blur(); window.scrollTo(0, 0)")
+        .await;
     let mut reached = Vec::new();
-    for _ in 0..12 {
+    // From the focused heading around the page and back to the top.
+    for _ in 0..24 {
         dash.press("Tab").await;
         let what: String = dash
             .eval("(() => { const e = document.activeElement; return e.id || e.dataset.page || e.tagName; })()")
             .await;
         reached.push(what);
     }
-    for expected in ["skip", "overview", "connections", "link", "events", "keys", "signout"] {
-        assert!(reached.iter().any(|r| r == expected), "Tab reaches {expected}: {reached:?}");
+    for expected in [
+        "skip",
+        "overview",
+        "connections",
+        "link",
+        "events",
+        "keys",
+        "signout",
+    ] {
+        assert!(
+            reached.iter().any(|r| r == expected),
+            "Tab reaches {expected}: {reached:?}"
+        );
     }
-    dash.eval::<Value>("document.querySelector('#nav a[data-page=events]').focus()").await;
+    dash.eval::<Value>("document.querySelector('#nav a[data-page=events]').focus()")
+        .await;
     dash.press("Enter").await;
     dash.wait_for("the events page has the focus", "document.activeElement.tagName === 'H1' && document.activeElement.textContent === 'Events'").await;
     let unlabeled: Vec<String> = dash
         .eval("[...document.querySelectorAll('input, select, textarea')].filter((e) => !e.labels || !e.labels.length).map((e) => e.id)")
         .await;
-    assert!(unlabeled.is_empty(), "every field has a label: {unlabeled:?}");
+    assert!(
+        unlabeled.is_empty(),
+        "every field has a label: {unlabeled:?}"
+    );
 }
 
 /// At 390 × 844 nothing scrolls sideways.
@@ -309,7 +420,11 @@ async fn phone_layout(dash: &Dashboard) {
         assert!(fits, "{hash} fits a phone's width");
     }
     dash.go("#/connections").await;
-    dash.wait_for("the rows", "document.querySelector('#connections tr[data-status=connected]')").await;
+    dash.wait_for(
+        "the rows",
+        "document.querySelector('#connections tr[data-status=connected]')",
+    )
+    .await;
 }
 
 /// Fifty connections in the store, as the list shows them: connected ones with a number and a
@@ -323,7 +438,10 @@ async fn seed_connections(app: &TestApp, n: usize) {
             0..=2 => {
                 c.status = ConnectionStatus::Connected;
                 c.whatsapp_number = Some(format!("9230012{i:05}"));
-                c.profile_info = Some(Profile { push_name: Some(format!("Shop {i}")), platform: Some("android".into()) });
+                c.profile_info = Some(Profile {
+                    push_name: Some(format!("Shop {i}")),
+                    platform: Some("android".into()),
+                });
                 c.last_active = Some(now - chrono::Duration::seconds(i as i64 * 7));
             }
             3 => {
@@ -343,14 +461,22 @@ async fn a_cold_load_with_50_connections_paints_within_a_second_and_the_assets_a
     let dash = Dashboard::launch(&app).await;
     dash.open("#/connections").await;
     dash.sign_in(ADMIN_KEY).await;
-    dash.wait_for("50 rows", "document.querySelectorAll('#connections tbody tr').length === 50").await;
+    dash.wait_for(
+        "50 rows",
+        "document.querySelectorAll('#connections tbody tr').length === 50",
+    )
+    .await;
     // Cold: nothing cached, the key already in this tab (as after a reload).
     dash.page
         .execute(chromiumoxide::cdp::browser_protocol::network::ClearBrowserCacheParams::default())
         .await
         .unwrap();
-    dash.open("#/connections").await;
-    dash.wait_for("50 rows after the cold load", "document.querySelectorAll('#connections tbody tr').length === 50").await;
+    dash.reload().await;
+    dash.wait_for(
+        "50 rows after the cold load",
+        "document.querySelectorAll('#connections tbody tr').length === 50",
+    )
+    .await;
     let timing: Value = dash
         .eval(
             "(() => { const nav = performance.getEntriesByType('navigation')[0]; \
@@ -365,8 +491,15 @@ async fn a_cold_load_with_50_connections_paints_within_a_second_and_the_assets_a
     eprintln!("cold load with 50 connections: {timing}");
     let fcp = timing["fcp"].as_f64().expect("a first contentful paint");
     assert!(fcp < 1000.0, "first paint under 1 s: {timing}");
-    assert!(timing["rows"].as_f64().expect("the rows were drawn") < 1000.0, "{timing}");
-    assert_eq!(timing["cached"], json!([]), "a cold load fetched every file");
+    assert!(
+        timing["rows"].as_f64().expect("the rows were drawn") < 1000.0,
+        "{timing}"
+    );
+    assert_eq!(
+        timing["cached"],
+        json!([]),
+        "a cold load fetched every file"
+    );
     assets_are_compressed_cached_and_small(&app).await;
     dash.finish("fifty-connections").await;
     app.shutdown().await;
@@ -384,11 +517,22 @@ async fn assets_are_compressed_cached_and_small(app: &TestApp) {
         req.send()
     };
     let page = get(app.url("/dashboard/"), None).await.unwrap();
-    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    for rule in ["default-src 'self'", "connect-src 'self'", "img-src 'self' data:", "frame-ancestors 'none'"] {
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for rule in [
+        "default-src 'self'",
+        "connect-src 'self'",
+        "img-src 'self' data:",
+        "frame-ancestors 'none'",
+    ] {
         assert!(csp.contains(rule), "{csp}");
     }
-    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+        "{csp}"
+    );
     let etag = page.headers()["etag"].to_str().unwrap().to_owned();
     assert_eq!(page.headers()["cache-control"], "no-cache");
     let html = page.bytes().await.unwrap();
@@ -397,19 +541,43 @@ async fn assets_are_compressed_cached_and_small(app: &TestApp) {
     let mut total = html.len();
     let version = version_in(&html);
     for name in common::dashboard::asset_names() {
-        let r = get(app.url(&format!("/dashboard/static/{version}/{name}")), None).await.unwrap();
+        let r = get(
+            app.url(&format!("/dashboard/static/{version}/{name}")),
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{name}");
         let h = r.headers().clone();
         assert_eq!(h["content-encoding"], "gzip", "{name}");
-        assert_eq!(h["cache-control"], "public, max-age=31536000, immutable", "{name}");
-        assert_eq!(h["content-security-policy"].to_str().unwrap(), csp, "{name}");
-        let expected = if name.ends_with(".js") { "text/javascript" } else if name.ends_with(".css") { "text/css" } else { "image/svg+xml" };
-        assert!(h["content-type"].to_str().unwrap().starts_with(expected), "{name}: {:?}", h["content-type"]);
+        assert_eq!(
+            h["cache-control"], "public, max-age=31536000, immutable",
+            "{name}"
+        );
+        assert_eq!(
+            h["content-security-policy"].to_str().unwrap(),
+            csp,
+            "{name}"
+        );
+        let expected = if name.ends_with(".js") {
+            "text/javascript"
+        } else if name.ends_with(".css") {
+            "text/css"
+        } else {
+            "image/svg+xml"
+        };
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with(expected),
+            "{name}: {:?}",
+            h["content-type"]
+        );
         total += r.bytes().await.unwrap().len();
     }
     eprintln!("dashboard assets, gzipped: {total} bytes");
     assert!(total < 300 * 1024, "{total} bytes compressed");
-    let stale = get(app.url("/dashboard/static/000000000000/app.js"), None).await.unwrap();
+    let stale = get(app.url("/dashboard/static/000000000000/app.js"), None)
+        .await
+        .unwrap();
     assert_eq!(stale.status(), StatusCode::NOT_FOUND);
 }
 
@@ -417,7 +585,9 @@ async fn assets_are_compressed_cached_and_small(app: &TestApp) {
 fn version_in(gzipped_html: &[u8]) -> String {
     use std::io::Read;
     let mut html = String::new();
-    flate2::read::GzDecoder::new(gzipped_html).read_to_string(&mut html).unwrap();
+    flate2::read::GzDecoder::new(gzipped_html)
+        .read_to_string(&mut html)
+        .unwrap();
     let (_, rest) = html.split_once("/dashboard/static/").expect("asset URLs");
     rest.split('/').next().unwrap().to_owned()
 }
@@ -438,13 +608,24 @@ async fn a_file_sent_from_the_form_reaches_the_phone_and_read() {
     dash.type_into("#send-caption", "Your invoice").await;
     dash.click("#send-submit").await;
     let sent = eventually("the simulator gets the file", LINK_TIMEOUT, || async {
-        app.sim.sent_messages(ALICE).into_iter().find(|m| m.kind != "chat")
+        app.sim
+            .sent_messages(ALICE)
+            .into_iter()
+            .find(|m| m.kind != "chat")
     })
     .await;
     let bubble = format!("#messages li[data-message-id={}]", js(&sent.id));
-    dash.wait_for("delivered", &format!("document.querySelector('{bubble} .ticks[data-status=delivered]')")).await;
+    dash.wait_for(
+        "delivered",
+        &format!("document.querySelector('{bubble} .ticks[data-status=delivered]')"),
+    )
+    .await;
     assert!(app.sim.set_ack(ALICE, &sent.id, 3));
-    dash.wait_for("read", &format!("document.querySelector('{bubble} .ticks[data-status=read]')")).await;
+    dash.wait_for(
+        "read",
+        &format!("document.querySelector('{bubble} .ticks[data-status=read]')"),
+    )
+    .await;
     dash.finish("file-send").await;
     app.shutdown().await;
 }

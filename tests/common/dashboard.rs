@@ -56,7 +56,11 @@ impl Dashboard {
         let browser = BrowserProcess::launch(&spec, gone)
             .await
             .expect("the test browser starts");
-        let page = browser.browser.new_page("about:blank").await.expect("a tab");
+        let page = browser
+            .browser
+            .new_page("about:blank")
+            .await
+            .expect("a tab");
         let mut dashboard = Self {
             browser: Some(browser),
             page,
@@ -72,15 +76,23 @@ impl Dashboard {
     /// Records console errors, exceptions, error log entries and CSP violations.
     async fn listen(&mut self) {
         let page = &self.page;
-        let console = page.event_listener::<EventConsoleApiCalled>().await.unwrap();
+        let console = page
+            .event_listener::<EventConsoleApiCalled>()
+            .await
+            .unwrap();
         let thrown = page.event_listener::<EventExceptionThrown>().await.unwrap();
         let log = page.event_listener::<EventEntryAdded>().await.unwrap();
         let csp = page.event_listener::<EventBindingCalled>().await.unwrap();
         let p = self.problems.clone();
         self.listeners.push(tokio::spawn(console.for_each(move |e| {
-            if matches!(e.r#type, ConsoleApiCalledType::Error | ConsoleApiCalledType::Assert) {
+            if matches!(
+                e.r#type,
+                ConsoleApiCalledType::Error | ConsoleApiCalledType::Assert
+            ) {
                 let args: Vec<String> = e.args.iter().map(|a| format!("{:?}", a.value)).collect();
-                p.lock().unwrap().push(format!("console.error: {}", args.join(" ")));
+                p.lock()
+                    .unwrap()
+                    .push(format!("console.error: {}", args.join(" ")));
             }
             async {}
         })));
@@ -88,21 +100,27 @@ impl Dashboard {
         self.listeners.push(tokio::spawn(thrown.for_each(move |e| {
             let d = &e.exception_details;
             let what = d.exception.as_ref().and_then(|x| x.description.clone());
-            p.lock().unwrap().push(format!("exception: {} {what:?}", d.text));
+            p.lock()
+                .unwrap()
+                .push(format!("exception: {} {what:?}", d.text));
             async {}
         })));
         let p = self.problems.clone();
         self.listeners.push(tokio::spawn(log.for_each(move |e| {
             if e.entry.level == LogEntryLevel::Error {
                 let entry = &e.entry;
-                p.lock().unwrap().push(format!("log error: {} {:?}", entry.text, entry.url));
+                p.lock()
+                    .unwrap()
+                    .push(format!("log error: {} {:?}", entry.text, entry.url));
             }
             async {}
         })));
         let p = self.problems.clone();
         self.listeners.push(tokio::spawn(csp.for_each(move |e| {
             if e.name == "dashboardTestViolation" {
-                p.lock().unwrap().push(format!("CSP violation: {}", e.payload));
+                p.lock()
+                    .unwrap()
+                    .push(format!("CSP violation: {}", e.payload));
             }
             async {}
         })));
@@ -131,6 +149,14 @@ impl Dashboard {
             .expect("the dashboard loads");
     }
 
+    /// Loads the page again (a full load, as the browser's reload button does).
+    pub async fn reload(&self) {
+        tokio::time::timeout(LINK_TIMEOUT, self.page.reload())
+            .await
+            .expect("the dashboard reloads in time")
+            .expect("the dashboard reloads");
+    }
+
     /// Goes to another page of the dashboard without reloading it.
     pub async fn go(&self, hash: &str) {
         self.eval::<Value>(&format!("location.hash = {}", serde_json::json!(hash)))
@@ -143,13 +169,18 @@ impl Dashboard {
             .await;
         self.type_into("#api-key", key).await;
         self.click("#signin-submit").await;
-        self.wait_for("the navigation after sign-in", "!document.querySelector('#nav').hidden")
-            .await;
+        self.wait_for(
+            "the navigation after sign-in",
+            "!document.querySelector('#nav').hidden",
+        )
+        .await;
     }
 
     /// Evaluates `js` (promises awaited); panics on a page error.
     pub async fn eval<T: DeserializeOwned>(&self, js: &str) -> T {
-        self.try_eval(js).await.unwrap_or_else(|e| panic!("{js}: {e}"))
+        self.try_eval(js)
+            .await
+            .unwrap_or_else(|e| panic!("{js}: {e}"))
     }
 
     pub async fn try_eval<T: DeserializeOwned>(&self, js: &str) -> Result<T, String> {
@@ -185,20 +216,24 @@ impl Dashboard {
             .to_owned()
     }
 
-    /// A real mouse click in the middle of the element, once it is there.
+    /// A real mouse click in the middle of the element, once it is there. Pages redraw from live
+    /// events, so an element found just before a redraw is looked up again.
     pub async fn click(&self, selector: &str) {
-        let element = eventually(&format!("{selector} to click"), LINK_TIMEOUT, || async {
-            self.page.find_element(selector).await.ok()
+        eventually(&format!("{selector} is clicked"), LINK_TIMEOUT, || async {
+            let element = self.page.find_element(selector).await.ok()?;
+            element.click().await.ok().map(|_| ())
         })
         .await;
-        element.click().await.unwrap_or_else(|e| panic!("click {selector}: {e}"));
     }
 
     /// Clicks into the field and types `text` key by key.
     pub async fn type_into(&self, selector: &str, text: &str) {
         self.click(selector).await;
         let element = self.page.find_element(selector).await.unwrap();
-        element.type_str(text).await.unwrap_or_else(|e| panic!("type into {selector}: {e}"));
+        element
+            .type_str(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {selector}: {e}"));
     }
 
     /// Presses and releases a key (`Tab`, `Enter`) on whatever has the focus, as a keyboard does.
@@ -221,7 +256,10 @@ impl Dashboard {
             if let (DispatchKeyEventType::KeyDown, Some(t)) = (&kind, text) {
                 p = p.text(t);
             }
-            self.page.execute(p.build().unwrap()).await.expect("key event");
+            self.page
+                .execute(p.build().unwrap())
+                .await
+                .expect("key event");
         }
     }
 
@@ -239,7 +277,11 @@ impl Dashboard {
     /// Chooses `path` in a file input, as the file picker would.
     pub async fn set_file(&self, selector: &str, path: &std::path::Path) {
         use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
-        let element = self.page.find_element(selector).await.expect("the file input");
+        let element = self
+            .page
+            .find_element(selector)
+            .await
+            .expect("the file input");
         let params = SetFileInputFilesParams::builder()
             .files(vec![path.display().to_string()])
             .backend_node_id(element.backend_node_id)

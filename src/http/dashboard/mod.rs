@@ -38,7 +38,9 @@ async fn index(headers: HeaderMap) -> Response {
 async fn file(Path((version, name)): Path<(String, String)>, headers: HeaderMap) -> Response {
     match ASSETS.files.get(name.as_str()) {
         Some(prepared) if version == ASSETS.version => serve(prepared, FOREVER, &headers),
-        _ => secured(ApiError::not_found(format!("No dashboard file {version}/{name}")).into_response()),
+        _ => secured(
+            ApiError::not_found(format!("No dashboard file {version}/{name}")).into_response(),
+        ),
     }
 }
 
@@ -89,8 +91,14 @@ fn secured(mut response: Response) -> Response {
     let h = response.headers_mut();
     let csp = HeaderValue::from_static(CONTENT_SECURITY_POLICY);
     h.insert(header::CONTENT_SECURITY_POLICY, csp);
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     let coop = HeaderValue::from_static("same-origin");
     h.insert("cross-origin-opener-policy", coop);
