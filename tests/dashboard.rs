@@ -66,8 +66,35 @@ async fn an_operator_links_a_number_by_qr_and_the_row_turns_connected_without_a_
     assert_eq!(same, "yes", "the page was never reloaded");
     dash.assert_accessible("the connections page with a linked number")
         .await;
+    link_by_pairing_code(&app, &dash).await;
     dash.finish("link-by-qr").await;
     app.shutdown().await;
+}
+
+/// Link a number → a phone number → the code the page shows, typed on the simulated phone.
+async fn link_by_pairing_code(app: &TestApp, dash: &Dashboard) {
+    dash.click("#nav a[data-page=link]").await;
+    dash.type_into("#link-phone", "+92 333 9998877").await;
+    dash.click("#link-phone ~ button, form:has(#link-phone) button[type=submit]")
+        .await;
+    let code = dash
+        .wait_for(
+            "the pairing code",
+            "(() => { const c = document.querySelector('#link-code'); return c && c.textContent; })()",
+        )
+        .await;
+    let code = code.as_str().unwrap().to_owned();
+    assert!(code.len() == 9 && code.as_bytes()[4] == b'-', "{code}");
+    app.sim
+        .enter_link_code(&code, "Carol")
+        .await
+        .expect("the phone takes the code");
+    dash.wait_for(
+        "the link page follows the code to connected",
+        "document.querySelector('#link-status[data-status=connected]')",
+    )
+    .await;
+    assert!(dash.text("#link-status").await.contains("+923339998877"));
 }
 
 /// Link a number → QR → scan the QR the page shows (through the simulator) → connected.
@@ -149,6 +176,12 @@ async fn a_text_sent_from_the_form_reaches_read_and_an_inbound_message_appears()
     dash.wait_for(
         "the page shows it disconnected",
         "document.querySelector('#conn-status [data-status=disconnected]')",
+    )
+    .await;
+    // The API's answer comes once the record is archived.
+    dash.wait_for(
+        "the disconnect is confirmed",
+        "document.querySelector('#toast').textContent.includes('Disconnected.')",
     )
     .await;
     let record = admin(&app).connection(&id).await;

@@ -20,6 +20,7 @@ export class ApiError extends Error {
 /** Called when the server no longer accepts the key (revoked, or the tab signed out). */
 let onUnauthorized = () => {};
 export function whenUnauthorized(fn) { onUnauthorized = fn; }
+export function unauthorized(message) { onUnauthorized(message); }
 
 /** Builds the request: JSON bodies as JSON, FormData as multipart (the browser sets the type). */
 function request(method, body, signal, extra = {}) {
@@ -49,7 +50,7 @@ async function failure(response) {
     const body = await response.json();
     if (body && body.error) ({ code, message } = body.error);
   } catch { /* not JSON: keep the status line */ }
-  if (response.status === 401) onUnauthorized(message);
+  if (response.status === 401) unauthorized(message);
   return new ApiError(response.status, code, message);
 }
 

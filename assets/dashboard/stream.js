@@ -2,7 +2,7 @@
 // EventSource cannot send the X-Api-Key header and the key must never be in a URL. Reconnects
 // with Last-Event-ID, so nothing is missed across a drop.
 
-import { key } from './api.js';
+import { key, unauthorized } from './api.js';
 
 /** Opens a stream; `onEvent(envelope)` for each event, `onState('live'|'reconnecting')`. */
 export function openStream({ query = '', lastEventId = null, onEvent, onState = () => {} }) {
@@ -27,6 +27,12 @@ export function openStream({ query = '', lastEventId = null, onEvent, onState = 
     const headers = { 'X-Api-Key': key.get() || '', Accept: 'text/event-stream' };
     if (last) headers['Last-Event-ID'] = last;
     const response = await fetch(`/wa/events${query}`, { headers, signal: control.signal, cache: 'no-store' });
+    if (response.status === 401) {
+      // The key was revoked: retrying cannot help; the tab signs out.
+      control.abort();
+      unauthorized('the API key is no longer valid');
+      return;
+    }
     if (!response.ok) throw new Error(`stream: HTTP ${response.status}`);
     onState('live');
     await parse(response.body, (envelope) => { last = envelope.id; onEvent(envelope); });

@@ -192,15 +192,30 @@ impl Dashboard {
         serde_json::from_value(value).map_err(|e| e.to_string())
     }
 
-    /// Polls `js` until it gives something other than null, false or undefined.
+    /// Polls `js` until it gives something other than null, false or undefined. On timeout the
+    /// page is saved as `timeout-<what>.png` before the test fails, for CI to keep.
     pub async fn wait_for(&self, what: &str, js: &str) -> Value {
-        eventually(what, LINK_TIMEOUT, || async {
+        let deadline = tokio::time::Instant::now() + LINK_TIMEOUT;
+        loop {
             match self.try_eval::<Value>(js).await {
-                Ok(Value::Null | Value::Bool(false)) | Err(_) => None,
-                Ok(v) => Some(v),
+                Ok(Value::Null | Value::Bool(false)) | Err(_) => {}
+                Ok(v) => return v,
             }
-        })
-        .await
+            if tokio::time::Instant::now() >= deadline {
+                let name: String = what
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect();
+                let shot = self.screenshot(&format!("timeout-{name}")).await;
+                panic!(
+                    "timed out after {LINK_TIMEOUT:?} waiting until {what} (page saved as {}); \
+                     problems so far: {:#?}",
+                    shot.display(),
+                    self.problems()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// The text of the first element matching `selector`, once there is one.
