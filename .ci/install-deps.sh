@@ -2,7 +2,8 @@
 # Installs what running or testing wa-gateway needs on a fresh Debian machine; idempotent.
 #   .ci/install-deps.sh run    Chromium only (enough to run the gateway)
 #   .ci/install-deps.sh test   Chromium, fonts, the test runner, and Node.js with the npm
-#                              packages of sim/tests/wwebjs (the whatsapp-web.js proof)
+#                              packages of sim/tests/wwebjs (the whatsapp-web.js proof) and
+#                              tests/axe (axe-core, for the dashboard's accessibility checks)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,5 +42,11 @@ if [[ "$what" == test ]] && ! cmp -s "$wwebjs/package-lock.json" "$wwebjs/node_m
   log "npm ci in sim/tests/wwebjs"
   (cd "$wwebjs" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   cp "$wwebjs/package-lock.json" "$wwebjs/node_modules/.installed-lock"
+fi
+axe="$root/tests/axe"
+if [[ "$what" == test ]] && ! cmp -s "$axe/package-lock.json" "$axe/node_modules/.installed-lock"; then
+  log "npm ci in tests/axe"
+  (cd "$axe" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$axe/package-lock.json" "$axe/node_modules/.installed-lock"
 fi
 log "ok"

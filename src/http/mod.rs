@@ -3,11 +3,13 @@
 
 pub mod auth;
 mod connections;
+mod dashboard;
 mod events;
 mod health;
 mod json;
 mod keys;
 mod limits;
+mod me;
 mod messages;
 mod metrics;
 pub mod openapi;
@@ -42,6 +44,7 @@ pub fn router(state: AppState) -> Router {
     })
     .split_for_parts();
     api.merge(openapi::docs())
+        .merge(dashboard::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

@@ -11,7 +11,7 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::{auth, connections, events, health, keys, messages, metrics, openapi, webhooks};
+use super::{auth, connections, events, health, keys, me, messages, metrics, openapi, webhooks};
 use crate::store::Role;
 
 /// Who may call a route.
@@ -49,6 +49,7 @@ fn declared() -> Vec<(Access, UtoipaMethodRouter<AppState>)> {
         (Least(Admin), routes!(keys::create)),
         (Least(Admin), routes!(keys::list)),
         (Least(Admin), routes!(keys::revoke)),
+        (Least(Viewer), routes!(me::me)),
         (Public, routes!(health::health)),
         (Least(Viewer), routes!(health::ready)),
         (Public, routes!(openapi::openapi_json)),

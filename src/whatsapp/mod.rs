@@ -13,6 +13,7 @@ mod port;
 pub mod probe;
 pub mod sweep;
 
+pub use browser::BrowserProcess;
 pub use driver::{ChromiumLauncher, DriverError, LaunchSpec, SendReply, Signal, SignalKind};
 pub use events::{ack_name, is_fatal_state, PageEvent, WaMessage};
 pub use outgoing::OutgoingMessage;

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod chromium;
+pub mod dashboard;
 pub mod mongo;
 pub mod process;
 pub mod qr;
