@@ -136,7 +136,10 @@
   /** An add refused for privacy: send the private invite WhatsApp offers instead. */
   async function sendPrivateInvite(M, chat, wid, code, exp) {
     try {
-      const userChat = await chatFor(M, wid);
+      // The invite goes to the person's number chat when WhatsApp shares it.
+      const Api = M.WAWebApiContact;
+      const pn = wid.isLid() && Api && Api.getPhoneNumber ? await Promise.resolve(Api.getPhoneNumber(wid)) : null;
+      const userChat = await chatFor(M, pn || wid);
       const r = await need('WAWebChatSendMessages').sendGroupInviteMessage(
         userChat, widStr(chat.id), chat.groupMetadata.subject, code, exp, '', undefined);
       return !!(r && r.messageSendResult === 'OK');
