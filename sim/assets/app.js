@@ -44,6 +44,7 @@ class ChatModel extends Model {
         Object.defineProperty(this, 'msgs', { value: new Collection(MsgModel), enumerable: false });
     }
     get isGroup() { return this.id.isGroup(); }
+    iAmAdmin() { return groupsPage.iAmAdmin(this); }
 }
 
 class ContactModel extends Model {
@@ -68,6 +69,7 @@ function normalizeMsg(attrs) {
         if (out[field] != null && !(out[field] instanceof Wid)) out[field] = createWid(out[field]);
         if (out[field] === null) delete out[field];
     }
+    if (Array.isArray(out.recipients)) out.recipients = out.recipients.map((r) => createWid(r));
     return out;
 }
 
@@ -335,10 +337,7 @@ const app = {
         } else if (info.name) {
             chat.set({ name: info.name, formattedTitle: info.name });
         }
-        if (info.isGroup) {
-            const participants = (info.participants || []).map((p) => ({ id: createWid(p), isAdmin: false }));
-            chat.set({ groupMetadata: { id: wid, subject: info.name, participants, creation: info.creation, isLidAddressingMode: Boolean(info.lidMode) } });
-        }
+        if (info.isGroup) groupsPage.apply(chat, info);
         if (info.ephemeralDuration !== undefined) {
             chat.set({ ephemeralDuration: info.ephemeralDuration, ephemeralSettingTimestamp: info.ephemeralDuration ? Math.floor(Date.now() / 1000) : 0 });
         }
@@ -565,7 +564,7 @@ window.addEventListener('load', () => {
     setTimeout(async () => {
         // The prefs (QR keys, ADV secret) are in memory before any module is.
         await app.qrKeys();
-        const played = moduleFactories(app);
+        const played = withGroupCollections(Object.assign(moduleFactories(app), groupModuleFactories()));
         installModules(registry, ownModules, Object.assign(inertFactories(played), played), boot);
         window.Debug = Object.assign(window.Debug || {}, { VERSION: boot.version });
         app.socket.set({ state: 'OPENING', stream: 'CONNECTING' });

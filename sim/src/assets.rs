@@ -12,6 +12,7 @@ const SCRIPT_PARTS: &[&str] = &[
     include_str!("../assets/core.js"),
     include_str!("../assets/modules.js"),
     include_str!("../assets/inert.js"),
+    include_str!("../assets/groups.js"),
     include_str!("../assets/ui.js"),
     include_str!("../assets/app.js"),
 ];

@@ -26,6 +26,9 @@ pub enum SimError {
     /// The group id is not one made by `create_group`.
     #[error("unknown group {0}")]
     UnknownGroup(String),
+    /// WhatsApp refused a group operation (not an admin, not a member, ...): its code and text.
+    #[error("WhatsApp refused: {text} ({code})")]
+    GroupRefused { code: u16, text: String },
     /// The account has no page connected right now.
     #[error("account {0} has no linked page connected")]
     NotLinked(String),
@@ -51,6 +54,7 @@ impl SimError {
             SimError::UnknownAccount(_) => "UNKNOWN_ACCOUNT",
             SimError::UnknownGroup(_) => "UNKNOWN_GROUP",
             SimError::NotLinked(_) => "NOT_LINKED",
+            SimError::GroupRefused { .. } => "REFUSED",
             SimError::Bind { .. } | SimError::State(_) => "INTERNAL",
         }
     }
@@ -59,6 +63,7 @@ impl SimError {
         match self {
             SimError::UnknownAccount(_) | SimError::UnknownGroup(_) => StatusCode::NOT_FOUND,
             SimError::NotLinked(_) => StatusCode::CONFLICT,
+            SimError::GroupRefused { .. } => StatusCode::FORBIDDEN,
             SimError::Bind { .. } | SimError::State(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }

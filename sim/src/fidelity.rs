@@ -102,7 +102,7 @@ impl Core {
     fn tell_chat(&self, chat: &str) {
         let world = self.world();
         let mut info = match world.groups.get(chat) {
-            Some(g) => crate::inbound::group_chat(g),
+            Some(g) => crate::inbound::group_chat(&world, g),
             None => json!({"id": chat}),
         };
         add_chat_settings(&world, &mut info);

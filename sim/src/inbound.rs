@@ -55,7 +55,7 @@ impl Core {
     }
 
     /// Pushes a stored inbound message to the device's page, or queues it for the next connect.
-    fn deliver(&self, number: &str, device: u32, id: &str, new: bool) {
+    pub(crate) fn deliver(&self, number: &str, device: u32, id: &str, new: bool) {
         let live = self
             .linked_pages(number)
             .into_iter()
@@ -196,7 +196,8 @@ fn build_inbound(
             if !group.members.contains(&from) {
                 group.members.push(from.clone());
             }
-            (gid.clone(), Some(sender.clone()), group_chat(group))
+            let group = group.clone();
+            (gid.clone(), Some(sender.clone()), group_chat(world, &group))
         }
         None => {
             let name = m.push_name.clone().unwrap_or_default();
@@ -233,9 +234,9 @@ fn build_inbound(
     Ok((msg, vec![contact], chat))
 }
 
-pub(crate) fn group_chat(g: &Group) -> Value {
-    let participants: Vec<String> = g.members.iter().map(|n| format!("{n}@c.us")).collect();
-    json!({"id": g.id, "name": g.name, "isGroup": true, "participants": participants, "creation": g.created, "lidMode": g.lid_mode})
+/// A group as pages learn it (the chat and its metadata); see `groups.rs`.
+pub(crate) fn group_chat(world: &World, g: &Group) -> Value {
+    crate::groups::chat_info(world, g)
 }
 
 /// Chats of an account: groups it is in, plus every remote in the history.
@@ -244,7 +245,7 @@ fn chats_of(world: &World, number: &str, messages: &[Value]) -> Vec<Value> {
         .groups
         .values()
         .filter(|g| g.members.iter().any(|m| m == number))
-        .map(group_chat)
+        .map(|g| group_chat(world, g))
         .collect();
     for m in messages {
         let remote = wid_string(&m["id"]["remote"]).or_else(|| wid_string(&m["to"]));

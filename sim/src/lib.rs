@@ -19,6 +19,10 @@ mod control;
 mod core;
 mod error;
 mod fidelity;
+mod group_control;
+mod group_iq;
+mod group_notices;
+mod groups;
 mod http;
 mod inbound;
 mod outbound;
@@ -33,6 +37,7 @@ mod types;
 
 pub use config::{AckBehaviour, SimConfig, SimTiming};
 pub use error::SimError;
+pub use group_control::GroupAction;
 pub use session::FORCIBLE_STATES;
 pub use simulator::Simulator;
 pub use types::{Counters, DeviceInfo, InboundKind, InboundMessage, ScanResult, SentMessage};

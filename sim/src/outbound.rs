@@ -54,7 +54,7 @@ impl Core {
         }
     }
 
-    fn linked_identity(&self, page: u64) -> Option<(String, u32)> {
+    pub(crate) fn linked_identity(&self, page: u64) -> Option<(String, u32)> {
         match &self.pages().get(&page)?.link {
             Link::Linked {
                 number, device_id, ..

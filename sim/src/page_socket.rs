@@ -29,6 +29,13 @@ enum PageFrame {
     Seen { chat: String },
     /// A question for the servers; answered by `iq-result` with the same `iq`.
     Query { iq: u64, query: String, wid: String },
+    /// A group operation (`group_iq.rs`); answered by `iq-result` with the same `iq`.
+    GroupIq {
+        iq: u64,
+        op: String,
+        #[serde(default)]
+        args: Value,
+    },
     /// `Socket.logout()`.
     Logout,
     /// `takeover()` / `reconnect()` after a forced state.
@@ -85,6 +92,13 @@ fn handle(core: &Arc<Core>, page: u64, text: &str) {
         PageFrame::Seen { chat } => core.seen(page, &chat),
         PageFrame::Query { iq, query, wid } => {
             let result = core.query(page, &query, &wid);
+            core.send_to(
+                page,
+                json!({"type": "iq-result", "iq": iq, "result": result}),
+            );
+        }
+        PageFrame::GroupIq { iq, op, args } => {
+            let result = core.group_iq(page, &op, &args);
             core.send_to(
                 page,
                 json!({"type": "iq-result", "iq": iq, "result": result}),

@@ -43,7 +43,7 @@ impl Core {
     fn query_chat(&self, wid: &str) -> Value {
         let world = self.world();
         let mut chat = match world.groups.get(wid) {
-            Some(g) => group_chat(g),
+            Some(g) => group_chat(&world, g),
             None if world.disappearing.contains_key(wid) => json!({"id": wid}),
             None => return Value::Null,
         };
@@ -69,6 +69,7 @@ impl Core {
                 members: members.to_vec(),
                 created: now_secs(),
                 lid_mode: false,
+                meta: Default::default(),
             };
             world.groups.insert(id.clone(), group);
             id

@@ -15,7 +15,7 @@ use crate::types::{parse_number, Counters, DeviceInfo, InboundMessage, ScanResul
 
 /// A running simulator. Share it by reference (or in an `Arc`); dropping it stops the server.
 pub struct Simulator {
-    core: Arc<Core>,
+    pub(crate) core: Arc<Core>,
     port: u16,
     stop: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,

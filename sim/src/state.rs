@@ -29,6 +29,8 @@ pub struct World {
     pub aliases: BTreeMap<String, String>,
     /// Numbers whose `@lid` -> number mapping WhatsApp does not share with other accounts.
     pub hidden_phones: BTreeSet<String>,
+    /// Numbers whose privacy settings refuse being added to groups (an add answers 403 + invite).
+    pub refuse_group_adds: BTreeSet<String>,
     /// The breakage drill lasts until the simulator stops: a restart brings the modules back.
     #[serde(skip)]
     pub modules: ModuleOverrides,
@@ -84,6 +86,9 @@ pub struct Group {
     /// The group addresses its members by `@lid` (`groupMetadata.isLidAddressingMode`).
     #[serde(default)]
     pub lid_mode: bool,
+    /// Owner, admins, description, settings, invite code, join requests (see `groups.rs`).
+    #[serde(default)]
+    pub meta: crate::groups::GroupMeta,
 }
 
 /// Module renames and removals for the next page loads (the breakage drill).

@@ -10,6 +10,9 @@ use utoipa::ToSchema;
 
 use crate::store::{Profile, StoredEvent};
 
+mod group;
+pub use group::{GroupEventData, GroupMember};
+
 /// Named schemas, as utoipa collects them.
 pub type Schemas = Vec<(String, RefOr<Schema>)>;
 
@@ -96,6 +99,16 @@ events! {
     ChangeState(ChangeStateData) = "change_state";
     /// The connection ended for good.
     Disconnected(DisconnectedData) = "disconnected";
+    /// Someone joined a group: added by an admin, or by the invite link.
+    GroupJoin(GroupEventData) = "group_join";
+    /// Someone left a group, or an admin removed them.
+    GroupLeave(GroupEventData) = "group_leave";
+    /// An admin promoted a member to admin, or demoted an admin.
+    GroupAdminChanged(GroupEventData) = "group_admin_changed";
+    /// A group changed otherwise: created, subject, description, settings, ...
+    GroupUpdate(GroupEventData) = "group_update";
+    /// Someone asked to join a group that needs an admin's approval.
+    GroupMembershipRequest(GroupEventData) = "group_membership_request";
 }
 
 /// The data of a `qr` event.

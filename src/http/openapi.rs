@@ -34,6 +34,7 @@ use crate::error::ErrorBody;
     tags(
         (name = "connections", description = "Link WhatsApp numbers by QR and manage them"),
         (name = "messages", description = "Send messages and follow their delivery"),
+        (name = "groups", description = "WhatsApp groups: create, read, change, members, invites, join requests"),
         (name = "webhooks", description = "Per-connection webhooks and the delivery log"),
         (name = "events", description = "Live event streams (SSE, WebSocket)"),
         (name = "keys", description = "API keys (admin only)"),

@@ -11,7 +11,9 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::{auth, connections, events, health, keys, me, messages, metrics, openapi, webhooks};
+use super::{
+    auth, connections, events, groups, health, keys, me, messages, metrics, openapi, webhooks,
+};
 use crate::store::Role;
 
 /// Who may call a route.
@@ -42,6 +44,17 @@ fn declared() -> Vec<(Access, UtoipaMethodRouter<AppState>)> {
         (Least(Viewer), routes!(messages::list_messages)),
         (Least(Sender), routes!(messages::send)),
         (Least(Viewer), routes!(messages::get_message)),
+        (Least(Operator), routes!(groups::create)),
+        (Least(Viewer), routes!(groups::list)),
+        (Least(Operator), routes!(groups::join)),
+        (Least(Viewer), routes!(groups::get)),
+        (Least(Operator), routes!(groups::update)),
+        (Least(Operator), routes!(groups::participants)),
+        (Least(Viewer), routes!(groups::invite_code)),
+        (Least(Operator), routes!(groups::revoke_invite)),
+        (Least(Operator), routes!(groups::leave)),
+        (Least(Viewer), routes!(groups::requests)),
+        (Least(Operator), routes!(groups::answer_requests)),
         (Least(Viewer), routes!(webhooks::list_deliveries)),
         (Least(Operator), routes!(webhooks::retry_delivery)),
         (Least(Viewer), routes!(events::sse)),

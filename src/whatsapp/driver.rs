@@ -32,6 +32,7 @@ const DRIVER_JS: &str = concat!(
     include_str!("page/linking.js"),
     include_str!("page/messages.js"),
     include_str!("page/sending.js"),
+    include_str!("page/groups.js"),
     include_str!("page/boot.js"),
     "})();\n",
 );

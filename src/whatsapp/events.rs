@@ -63,6 +63,8 @@ pub enum PageEvent {
         r#where: String,
         message: String,
     },
+    /// A group notification (`gp2` message): who did what to whom in a group.
+    GroupNotification(super::group_notice::GroupNotice),
 }
 
 /// A message as the driver serializes it from a `Msg` model.

@@ -5,6 +5,7 @@ mod browser;
 mod caller;
 mod driver;
 pub mod events;
+pub mod group_notice;
 pub mod guard;
 mod guarded;
 mod load;

@@ -96,6 +96,10 @@ impl Session {
                 self.on_message(Event::MessageCreate, &message).await;
                 Flow::Continue
             }
+            PageEvent::GroupNotification(notice) => {
+                self.emit(Event::from(notice)).await;
+                Flow::Continue
+            }
             PageEvent::MessageAck { id, ack, chat_id } => {
                 self.ledger.record_ack(&id, ack).await;
                 let data = payload::ack(&id, chat_id.as_deref(), ack);

@@ -60,7 +60,8 @@
       emit(message.fromMe ? 'message_create' : 'message', { message });
     };
     const onAdd = (m) => {
-      if (m.isNewMsg !== true) return;
+      // Group notifications (`gp2`) are reported as group events (page/groups.js).
+      if (m.isNewMsg !== true || m.type === 'gp2') return;
       if (m.type === 'ciphertext') {
         m.once('change:type', (resolved) => report(resolved || m));
         return;
