@@ -12,18 +12,23 @@
 //! # Ok(()) }
 //! ```
 
+mod acts;
 mod admin;
 mod assets;
+mod calls;
 mod config;
 mod control;
 mod core;
 mod error;
 mod fidelity;
+mod history;
 mod http;
 mod inbound;
 mod outbound;
 mod page_socket;
 mod pairing;
+mod people;
+mod people_api;
 mod qr;
 mod queries;
 mod session;
@@ -31,8 +36,10 @@ mod simulator;
 mod state;
 mod types;
 
+pub use calls::Call;
 pub use config::{AckBehaviour, SimConfig, SimTiming};
 pub use error::SimError;
+pub use people::ContactSeed;
 pub use session::FORCIBLE_STATES;
 pub use simulator::Simulator;
 pub use types::{Counters, DeviceInfo, InboundKind, InboundMessage, ScanResult, SentMessage};

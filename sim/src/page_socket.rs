@@ -29,6 +29,13 @@ enum PageFrame {
     Seen { chat: String },
     /// A question for the servers; answered by `iq-result` with the same `iq`.
     Query { iq: u64, query: String, wid: String },
+    /// A request beyond messages (history, pictures, blocks…); answered by `iq-result`.
+    Act {
+        iq: u64,
+        act: String,
+        #[serde(default)]
+        args: Value,
+    },
     /// `Socket.logout()`.
     Logout,
     /// `takeover()` / `reconnect()` after a forced state.
@@ -85,6 +92,13 @@ fn handle(core: &Arc<Core>, page: u64, text: &str) {
         PageFrame::Seen { chat } => core.seen(page, &chat),
         PageFrame::Query { iq, query, wid } => {
             let result = core.query(page, &query, &wid);
+            core.send_to(
+                page,
+                json!({"type": "iq-result", "iq": iq, "result": result}),
+            );
+        }
+        PageFrame::Act { iq, act, args } => {
+            let result = core.act(page, &act, &args);
             core.send_to(
                 page,
                 json!({"type": "iq-result", "iq": iq, "result": result}),

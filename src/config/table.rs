@@ -144,6 +144,11 @@ table! {
     SEND_QUEUE_MAX: usize = Value("100"), Plain, "sends one connection may hold waiting";
     SESSION_ENCRYPTION_KEY: ArchiveKey = Unset("unset"), Plain,
         "32-byte key (64 hex digits or base64) sealing login archives";
+    NUMBER_CHECK_TTL: Duration = Value("24h"), Seconds,
+        "how long a number check's answer is reused from the store";
+    REJECT_CALLS: bool = Value("false"), Plain, "`true` rejects every incoming WhatsApp call";
+    REJECT_CALLS_REPLY: String = Unset("unset"), Plain,
+        "text sent to a caller whose call was rejected";
 }
 
 impl Setting {

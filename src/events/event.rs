@@ -96,6 +96,14 @@ events! {
     ChangeState(ChangeStateData) = "change_state";
     /// The connection ended for good.
     Disconnected(DisconnectedData) = "disconnected";
+    /// A contact changed their number (WhatsApp's notice in their chat).
+    ContactChanged(ContactChangedData) = "contact_changed";
+    /// A chat was archived or taken out of the archive (here or on the phone).
+    ChatArchived(ChatArchivedData) = "chat_archived";
+    /// A chat was deleted (here or on the phone).
+    ChatRemoved(ChatRemovedData) = "chat_removed";
+    /// Someone calls the linked number; with `REJECT_CALLS=true` the gateway rejects it.
+    Call(CallData) = "call";
 }
 
 /// The data of a `qr` event.
@@ -216,6 +224,9 @@ impl Envelope {
         }
     }
 }
+
+mod people;
+pub use people::*;
 
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,9 @@
 //! every request passes through.
 
 pub mod auth;
+mod chats;
 mod connections;
+mod contacts;
 mod events;
 mod health;
 mod json;
@@ -10,7 +12,10 @@ mod keys;
 mod limits;
 mod messages;
 mod metrics;
+pub mod numbers;
 pub mod openapi;
+mod page_ops;
+mod profile;
 mod query;
 pub mod routes;
 mod state;
@@ -62,7 +67,13 @@ fn cors(origins: &[String]) -> CorsLayer {
     let allowed: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(allowed))
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allow_headers([
             header::CONTENT_TYPE,
             header::AUTHORIZATION,

@@ -96,6 +96,10 @@ impl Session {
                 self.on_message(Event::MessageCreate, &message).await;
                 Flow::Continue
             }
+            other @ (PageEvent::ChatArchived { .. }
+            | PageEvent::ChatRemoved { .. }
+            | PageEvent::ContactChanged { .. }
+            | PageEvent::Call { .. }) => self.on_people_event(other).await,
             PageEvent::MessageAck { id, ack, chat_id } => {
                 self.ledger.record_ack(&id, ack).await;
                 let data = payload::ack(&id, chat_id.as_deref(), ack);

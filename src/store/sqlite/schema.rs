@@ -122,6 +122,7 @@ CREATE TABLE api_keys (
 );
 CREATE INDEX api_keys_listing ON api_keys(tenant, created_at, id);
 "#,
+    super::numbers::SCHEMA,
 ];
 
 /// Brings the schema up to date in one transaction per version.
