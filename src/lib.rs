@@ -85,6 +85,7 @@ impl App {
             metrics: metrics.clone(),
             tasks: tasks.clone(),
             wa_web: wa_web.clone(),
+            lookups: Default::default(),
         });
         Ok(Self {
             config,

@@ -89,6 +89,12 @@ contract!(idempotency_cases:
     completing_an_unclaimed_key_is_not_found,
 );
 
+contract!(number_check_cases:
+    stored_checks_read_back_equal_and_only_for_the_asked_numbers,
+    checks_older_than_since_are_left_out_and_a_new_answer_replaces_the_old,
+    checks_of_different_connections_are_independent,
+);
+
 contract!(tenant_cases:
     a_connection_keeps_its_tenant_through_reads_and_updates,
 );
@@ -165,6 +171,8 @@ mod delivery_cases;
 mod idempotency_cases;
 #[path = "store_contract/message_cases.rs"]
 mod message_cases;
+#[path = "store_contract/number_check_cases.rs"]
+mod number_check_cases;
 #[path = "store_contract/tenant_cases.rs"]
 mod tenant_cases;
 #[path = "store_contract/webhook_cases.rs"]

@@ -91,7 +91,10 @@ const moduleFactories = (app) => ({
         getMeUser: () => (app.me ? createWid(app.me.number + '@c.us') : undefined),
         getMePNandLIDWids: () => (app.me ? [createWid(app.me.number + '@c.us'), createWid(app.me.lid + '@lid')] : []),
     }),
-    WAWebCollections: () => ({ Msg: app.msgs, Chat: app.chats, Contact: app.contacts }),
+    WAWebCollections: () => ({
+        Msg: app.msgs, Chat: app.chats, Contact: app.contacts, Blocklist: app.blocklist,
+        BusinessProfile: app.businessProfiles, ProfilePicThumb: app.profilePicThumbs,
+    }),
     WAWebWidFactory: () => ({
         createWid,
         createUserWid: (user, server) => createWid(String(user) + '@' + (server || 'c.us')),
@@ -127,6 +130,7 @@ const moduleFactories = (app) => ({
     WAWebApiContact: () => ({
         getPhoneNumber: (wid) => app.phoneNumberOf(createWid(wid)),
         getCurrentLid: (wid) => app.currentLidOf(createWid(wid)),
+        getAlternateUserWid: (wid) => alternateWid(wid),
     }),
     WAWebChatGetters: () => ({
         getIsGroup: (chat) => chat.id.isGroup(),
@@ -134,6 +138,8 @@ const moduleFactories = (app) => ({
         getIsBroadcast: (chat) => chat.id.isBroadcast(),
         getIsUser: (chat) => chat.id.isUser(),
     }),
+    // Contacts, profiles, history, calls: people.js.
+    ...peopleFactories(),
 });
 
 /** The linking modules: the only ones requireable before the account is `CONNECTED` (MODULES.md). */

@@ -15,6 +15,7 @@ const SCRIPT_PARTS: &[&str] = &[
     include_str!("../assets/groups.js"),
     include_str!("../assets/ui.js"),
     include_str!("../assets/app.js"),
+    include_str!("../assets/people.js"),
 ];
 
 /// The page script, `/static/app.js`.

@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::control::routes())
         .merge(crate::fidelity::routes())
         .merge(crate::group_control::routes())
+        .merge(crate::people_api::routes())
         .with_state(state)
 }
 

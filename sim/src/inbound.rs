@@ -160,7 +160,10 @@ impl Core {
         let skip = messages.len().saturating_sub(HISTORY);
         let messages: Vec<Value> = messages.into_iter().skip(skip).collect();
         let chats = chats_of(&world, number, &messages);
-        json!({"chats": chats, "contacts": contacts_of(&world), "messages": messages})
+        let mut snapshot =
+            json!({"chats": chats, "contacts": contacts_of(&world), "messages": messages});
+        crate::people::add_to_snapshot(&world, number, &mut snapshot);
+        snapshot
     }
 }
 

@@ -12,8 +12,10 @@
 //! # Ok(()) }
 //! ```
 
+mod acts;
 mod admin;
 mod assets;
+mod calls;
 mod config;
 mod control;
 mod core;
@@ -23,11 +25,14 @@ mod group_control;
 mod group_iq;
 mod group_notices;
 mod groups;
+mod history;
 mod http;
 mod inbound;
 mod outbound;
 mod page_socket;
 mod pairing;
+mod people;
+mod people_api;
 mod qr;
 mod queries;
 mod session;
@@ -35,9 +40,11 @@ mod simulator;
 mod state;
 mod types;
 
+pub use calls::Call;
 pub use config::{AckBehaviour, SimConfig, SimTiming};
 pub use error::SimError;
 pub use group_control::GroupAction;
+pub use people::ContactSeed;
 pub use session::FORCIBLE_STATES;
 pub use simulator::Simulator;
 pub use types::{Counters, DeviceInfo, InboundKind, InboundMessage, ScanResult, SentMessage};

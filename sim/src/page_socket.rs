@@ -36,6 +36,13 @@ enum PageFrame {
         #[serde(default)]
         args: Value,
     },
+    /// A request beyond messages (history, pictures, blocks…); answered by `iq-result`.
+    Act {
+        iq: u64,
+        act: String,
+        #[serde(default)]
+        args: Value,
+    },
     /// `Socket.logout()`.
     Logout,
     /// `takeover()` / `reconnect()` after a forced state.
@@ -99,6 +106,13 @@ fn handle(core: &Arc<Core>, page: u64, text: &str) {
         }
         PageFrame::GroupIq { iq, op, args } => {
             let result = core.group_iq(page, &op, &args);
+            core.send_to(
+                page,
+                json!({"type": "iq-result", "iq": iq, "result": result}),
+            );
+        }
+        PageFrame::Act { iq, act, args } => {
+            let result = core.act(page, &act, &args);
             core.send_to(
                 page,
                 json!({"type": "iq-result", "iq": iq, "result": result}),

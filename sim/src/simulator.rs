@@ -60,6 +60,11 @@ impl Simulator {
         })
     }
 
+    /// The servers' shared state, for the feature files' own `impl Simulator` blocks.
+    pub(crate) fn core(&self) -> &Arc<Core> {
+        &self.core
+    }
+
     /// The WhatsApp Web URL to open, `http://127.0.0.1:<port>/`.
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}/", self.port)

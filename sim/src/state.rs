@@ -31,6 +31,8 @@ pub struct World {
     pub hidden_phones: BTreeSet<String>,
     /// Numbers whose privacy settings refuse being added to groups (an add answers 403 + invite).
     pub refuse_group_adds: BTreeSet<String>,
+    /// Address books, profiles, block lists, phone history, chat settings, calls.
+    pub book: crate::people::Book,
     /// The breakage drill lasts until the simulator stops: a restart brings the modules back.
     #[serde(skip)]
     pub modules: ModuleOverrides,

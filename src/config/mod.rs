@@ -98,6 +98,18 @@ pub struct Config {
     pub store_connect_attempts: u32,
     pub webhooks: WebhookSettings,
     pub security: SecuritySettings,
+    /// How long a number check's answer is reused.
+    pub number_check_ttl: Duration,
+    pub calls: CallSettings,
+}
+
+/// What happens to incoming WhatsApp calls.
+#[derive(Debug, Clone, Default)]
+pub struct CallSettings {
+    /// Reject every incoming call.
+    pub reject: bool,
+    /// Text sent to a caller after a rejected call.
+    pub reply: Option<String>,
 }
 
 /// Who may call the API, from where, and how often.
@@ -189,6 +201,11 @@ impl Config {
             store_connect_attempts: env.get(&t::STORE_CONNECT_ATTEMPTS)?,
             webhooks: WebhookSettings::read(&env)?,
             security: SecuritySettings::read(&env)?,
+            number_check_ttl: env.get(&t::NUMBER_CHECK_TTL)?,
+            calls: CallSettings {
+                reject: env.get(&t::REJECT_CALLS)?,
+                reply: env.opt(&t::REJECT_CALLS_REPLY)?,
+            },
         })
     }
 

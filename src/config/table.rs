@@ -152,6 +152,11 @@ table! {
         "let media URLs reach private, loopback and link-local addresses";
     MEDIA_FETCH_ALLOW_NETWORKS: Vec<ipnet::IpNet> = Unset("none"), Plain,
         "private networks (CIDRs) media URLs may reach all the same";
+    NUMBER_CHECK_TTL: Duration = Value("24h"), Seconds,
+        "how long a number check's answer is reused from the store";
+    REJECT_CALLS: bool = Value("false"), Plain, "`true` rejects every incoming WhatsApp call";
+    REJECT_CALLS_REPLY: String = Unset("unset"), Plain,
+        "text sent to a caller whose call was rejected";
 }
 
 impl Setting {

@@ -109,6 +109,14 @@ events! {
     GroupUpdate(GroupEventData) = "group_update";
     /// Someone asked to join a group that needs an admin's approval.
     GroupMembershipRequest(GroupEventData) = "group_membership_request";
+    /// A contact changed their number (WhatsApp's notice in their chat).
+    ContactChanged(ContactChangedData) = "contact_changed";
+    /// A chat was archived or taken out of the archive (here or on the phone).
+    ChatArchived(ChatArchivedData) = "chat_archived";
+    /// A chat was deleted (here or on the phone).
+    ChatRemoved(ChatRemovedData) = "chat_removed";
+    /// Someone calls the linked number; with `REJECT_CALLS=true` the gateway rejects it.
+    Call(CallData) = "call";
 }
 
 /// The data of a `qr` event.
@@ -229,6 +237,9 @@ impl Envelope {
         }
     }
 }
+
+mod people;
+pub use people::*;
 
 #[cfg(test)]
 mod tests;

@@ -2,8 +2,10 @@
 //! every request passes through.
 
 pub mod auth;
+mod chats;
 mod connections;
 mod dashboard;
+mod contacts;
 mod events;
 mod groups;
 mod health;
@@ -13,7 +15,10 @@ mod limits;
 mod me;
 mod messages;
 mod metrics;
+pub mod numbers;
 pub mod openapi;
+mod page_ops;
+mod profile;
 mod query;
 pub mod routes;
 mod state;

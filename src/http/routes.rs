@@ -14,6 +14,7 @@ use super::AppState;
 use super::{
     auth, connections, events, groups, health, keys, me, messages, metrics, openapi, webhooks,
 };
+use super::{chats, contacts, numbers, profile};
 use crate::store::Role;
 
 /// Who may call a route.
@@ -55,6 +56,28 @@ fn declared() -> Vec<(Access, UtoipaMethodRouter<AppState>)> {
         (Least(Operator), routes!(groups::leave)),
         (Least(Viewer), routes!(groups::requests)),
         (Least(Operator), routes!(groups::answer_requests)),
+        (Least(Sender), routes!(numbers::check)),
+        (Least(Viewer), routes!(chats::list_chats)),
+        (Least(Viewer), routes!(chats::get_chat)),
+        (Least(Viewer), routes!(chats::chat_messages)),
+        (Least(Operator), routes!(chats::archive)),
+        (Least(Operator), routes!(chats::unarchive)),
+        (Least(Operator), routes!(chats::pin)),
+        (Least(Operator), routes!(chats::unpin)),
+        (Least(Operator), routes!(chats::mute)),
+        (Least(Operator), routes!(chats::unmute)),
+        (Least(Viewer), routes!(contacts::list_contacts)),
+        (Least(Viewer), routes!(contacts::get_contact)),
+        (Least(Operator), routes!(contacts::block)),
+        (Least(Operator), routes!(contacts::unblock)),
+        (Least(Viewer), routes!(contacts::blocked)),
+        (Least(Viewer), routes!(profile::get_profile)),
+        (Least(Operator), routes!(profile::patch_profile)),
+        (
+            Least(Operator),
+            body_limit(routes!(profile::put_picture), profile::PICTURE_BODY_LIMIT),
+        ),
+        (Least(Operator), routes!(profile::delete_picture)),
         (Least(Viewer), routes!(webhooks::list_deliveries)),
         (Least(Operator), routes!(webhooks::retry_delivery)),
         (Least(Viewer), routes!(events::sse)),
@@ -67,6 +90,16 @@ fn declared() -> Vec<(Access, UtoipaMethodRouter<AppState>)> {
         (Least(Viewer), routes!(health::ready)),
         (Public, routes!(openapi::openapi_json)),
     ]
+}
+
+/// A route that takes a larger body than the default (a picture upload).
+fn body_limit(route: UtoipaMethodRouter<AppState>, bytes: usize) -> UtoipaMethodRouter<AppState> {
+    let (schemas, paths, handler) = route;
+    (
+        schemas,
+        paths,
+        handler.layer(axum::extract::DefaultBodyLimit::max(bytes)),
+    )
 }
 
 /// One declared route, as tests and tools see it.

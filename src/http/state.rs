@@ -25,6 +25,8 @@ pub struct AppState {
     pub tasks: Arc<crate::supervisor::Board>,
     /// Whether `WA_WEB_URL` answers, for `/ready`.
     pub wa_web: Arc<crate::whatsapp::WaWebProbe>,
+    /// Paces each connection's number look-ups.
+    pub lookups: Arc<super::numbers::LookupPacer>,
 }
 
 impl AppState {

@@ -12,6 +12,7 @@ mod lifecycle;
 mod loading;
 mod page;
 mod page_events;
+mod people_events;
 mod phone;
 mod sending;
 mod state;

@@ -15,4 +15,5 @@ pub use actor::Deps as SessionsDeps;
 pub use handle::{Phase, SendError, Sent};
 pub use manager::{LinkCode, ManagerError, SessionManager};
 pub use page::PageError;
+pub use payload::message as message_payload;
 pub use send::{Outgoing, Receipt};

@@ -7,11 +7,13 @@ pub mod archive;
 mod checksum;
 pub mod mongo;
 mod names;
+mod numbers;
 mod patch;
 pub mod sqlite;
 mod tracking;
 mod types;
 
+pub use numbers::{NumberCheck, NumberCheckRepo};
 pub use tracking::*;
 pub use types::*;
 
@@ -194,6 +196,7 @@ pub trait Store:
     + MessageRepo
     + IdempotencyRepo
     + ApiKeyRepo
+    + NumberCheckRepo
 {
 }
 
@@ -207,6 +210,7 @@ impl<T> Store for T where
         + MessageRepo
         + IdempotencyRepo
         + ApiKeyRepo
+        + NumberCheckRepo
 {
 }
 

@@ -8,6 +8,7 @@ mod gridfs;
 mod idempotency;
 mod indexes;
 mod messages;
+mod numbers;
 mod webhooks;
 
 use std::time::Duration;

@@ -10,6 +10,7 @@ mod deliveries;
 mod events;
 mod idempotency;
 mod messages;
+mod numbers;
 mod rows;
 mod schema;
 mod webhooks;

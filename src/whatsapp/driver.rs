@@ -33,6 +33,8 @@ const DRIVER_JS: &str = concat!(
     include_str!("page/messages.js"),
     include_str!("page/sending.js"),
     include_str!("page/groups.js"),
+    include_str!("page/chats.js"),
+    include_str!("page/contacts.js"),
     include_str!("page/boot.js"),
     "})();\n",
 );

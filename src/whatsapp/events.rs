@@ -65,6 +65,38 @@ pub enum PageEvent {
     },
     /// A group notification (`gp2` message): who did what to whom in a group.
     GroupNotification(super::group_notice::GroupNotice),
+    /// `Chat change:archive`.
+    #[serde(rename_all = "camelCase")]
+    ChatArchived {
+        chat_id: String,
+        archived: bool,
+    },
+    /// `Chat remove`.
+    #[serde(rename_all = "camelCase")]
+    ChatRemoved {
+        chat_id: String,
+    },
+    /// A number-change notice (`notification_template`/`change_number` or `gp2`/`modify`).
+    #[serde(rename_all = "camelCase")]
+    ContactChanged {
+        old_id: Option<String>,
+        new_id: Option<String>,
+        chat_id: Option<String>,
+        #[serde(default)]
+        is_contact: bool,
+        t: Option<i64>,
+    },
+    /// An incoming call offer (a new entry in the call collection).
+    #[serde(rename_all = "camelCase")]
+    Call {
+        id: String,
+        from: Option<String>,
+        #[serde(default)]
+        is_video: bool,
+        #[serde(default)]
+        is_group: bool,
+        offer_time: Option<i64>,
+    },
 }
 
 /// A message as the driver serializes it from a `Msg` model.

@@ -100,6 +100,10 @@ impl Session {
                 self.emit(Event::from(notice)).await;
                 Flow::Continue
             }
+            other @ (PageEvent::ChatArchived { .. }
+            | PageEvent::ChatRemoved { .. }
+            | PageEvent::ContactChanged { .. }
+            | PageEvent::Call { .. }) => self.on_people_event(other).await,
             PageEvent::MessageAck { id, ack, chat_id } => {
                 self.ledger.record_ack(&id, ack).await;
                 let data = payload::ack(&id, chat_id.as_deref(), ack);

@@ -30,6 +30,7 @@ impl MongoStore {
         self.ensure_connection_indexes().await?;
         self.ensure_event_indexes().await?;
         self.ensure_message_indexes().await?;
+        self.ensure_number_check_indexes().await?;
         create(
             &self.api_keys,
             [

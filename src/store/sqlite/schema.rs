@@ -126,6 +126,7 @@ CREATE INDEX api_keys_listing ON api_keys(tenant, created_at, id);
     r#"
 ALTER TABLE webhooks ADD COLUMN guarded INTEGER NOT NULL DEFAULT 0;
 "#,
+    super::numbers::SCHEMA,
 ];
 
 /// Brings the schema up to date in one transaction per version.
