@@ -363,6 +363,11 @@ async fn every_page_is_accessible_in_light_and_dark_works_from_the_keyboard_and_
                 .await;
             let scheme = if dark { "dark" } else { "light" };
             dash.assert_accessible(&format!("{hash} ({scheme})")).await;
+            let name = format!(
+                "{}-{scheme}",
+                hash.trim_start_matches("#/").replace('/', "-")
+            );
+            dash.screenshot(&name).await;
         }
     }
     dash.screenshot("connection-page-dark").await;
@@ -660,5 +665,36 @@ async fn a_file_sent_from_the_form_reaches_the_phone_and_read() {
     )
     .await;
     dash.finish("file-send").await;
+    app.shutdown().await;
+}
+
+/// The watch every test relies on: an inline script (which the CSP forbids) and a console error
+/// in the dashboard's page are both caught.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_watch_catches_csp_violations_and_console_errors() {
+    let app = keyed_app(vec![]).await;
+    let mut dash = Dashboard::launch(&app).await;
+    dash.open("#/connections").await;
+    dash.sign_in(ADMIN_KEY).await;
+    assert_eq!(dash.problems(), Vec::<String>::new());
+    dash.eval::<Value>(
+        "(() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1'; \
+         document.body.append(s); return true; })()",
+    )
+    .await;
+    let ran: Value = dash.eval("window.injected === 1").await;
+    assert_eq!(ran, json!(false), "the CSP blocked the inline script");
+    dash.eval::<Value>("console.error('something broke')").await;
+    eventually("both are recorded", LINK_TIMEOUT, || async {
+        let problems = dash.problems();
+        let csp = problems
+            .iter()
+            .any(|p| p.starts_with("CSP violation") && p.contains("script-src"));
+        let console = problems.iter().any(|p| p.contains("something broke"));
+        (csp && console).then_some(())
+    })
+    .await;
+    dash.screenshot("page-watch").await;
+    dash.close().await;
     app.shutdown().await;
 }

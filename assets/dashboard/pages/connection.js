@@ -37,6 +37,7 @@ export function render(main, ctx, id) {
       onEvent: (e) => step(timeline, e) }));
   }, (e) => fill(head, errorBox(e)));
   get(`/wa/connections/${enc(id)}/messages?limit=30`).then((page) => {
+    if (!page.messages.length && !messages.size) list.append(h('li', { class: 'muted', id: 'no-messages', text: 'No messages yet.' }));
     for (const m of page.messages.reverse()) show(list, messages, m);
   }, (e) => list.append(h('li', {}, errorBox(e))));
   stops.push(subscribe((e) => live(e, id, head, ctx, list, messages)));
@@ -104,7 +105,12 @@ function show(list, messages, m) {
   const item = bubble(merged, list.dataset.reply === 'yes');
   const existing = list.querySelector(`li[data-message-id="${CSS.escape(m.messageId)}"]`);
   if (existing) existing.replaceWith(item);
-  else { list.append(item); list.scrollTop = list.scrollHeight; }
+  else {
+    const none = list.querySelector('#no-messages');
+    if (none) none.remove();
+    list.append(item);
+    list.scrollTop = list.scrollHeight;
+  }
 }
 
 function bubble(m, canReply) {

@@ -18,14 +18,16 @@ export function render(main, ctx) {
   const queue = h('div', { id: 'ov-queue' });
   const memory = h('div', { id: 'ov-memory' });
   const card = (id, title, body) => h('section', { class: 'card', 'aria-labelledby': id }, h('h2', { id, text: title }), body);
+  const totals = h('p', { class: 'stat', id: 'ov-total' });
   fill(main, heading('Overview'), h('div', { class: 'grid' },
-    card('ov-status-t', 'Connections by status', status),
+    card('ov-status-t', 'Connections by status', h('div', {}, totals, status)),
     ctx.can('admin') ? card('ov-rate-t', 'Messages per minute', rate) : null,
     ctx.can('admin') ? card('ov-queue-t', 'Webhook queue depth', queue) : null,
     ctx.can('admin') ? card('ov-memory-t', 'Memory per session (PSS)', memory) : null),
     ctx.can('admin') ? null : h('p', { class: 'muted', text: 'Message rates, the webhook queue and memory need an admin key (/metrics).' }));
   const drawStatus = () => {
     const count = (s) => [...connections.values()].filter((c) => c.status === s).length;
+    totals.textContent = `${count('connected')} of ${connections.size} connected`;
     fill(status, bars(['connected', 'pending', 'disconnected'].map((s) => ({ label: s, value: count(s), kind: s })), { label: 'Connections by status' }));
   };
   const unwatch = watch(drawStatus);
@@ -41,9 +43,12 @@ export function render(main, ctx) {
       drawMetrics(rate, queue, memory);
     } catch (e) { fill(rate, h('p', { class: 'error', text: e.message })); }
   };
+  // A rate needs two samples: take the second soon, then one every SAMPLE_MS.
+  fill(rate, h('p', { class: 'muted', text: 'Measuring…' }));
   sample();
+  const first = setTimeout(sample, 2000);
   const timer = setInterval(sample, SAMPLE_MS);
-  return () => { unwatch(); clearInterval(timer); };
+  return () => { unwatch(); clearTimeout(first); clearInterval(timer); };
 }
 
 function drawMetrics(rate, queue, memory) {
@@ -52,7 +57,7 @@ function drawMetrics(rate, queue, memory) {
     return Math.max(0, ((s.messages - before.messages) * 60000) / Math.max(1, s.at - before.at));
   });
   const round = (v) => v.toFixed(1);
-  fill(rate, sparkline(perMinute, { label: 'Messages sent and received per minute', format: round }));
+  if (perMinute.length) fill(rate, sparkline(perMinute, { label: 'Messages sent and received per minute', format: round }));
   fill(queue, sparkline(history.map((s) => s.queue), { label: 'Webhook deliveries waiting' }));
   const last = history[history.length - 1];
   const items = [...last.pss.entries()].map(([id, value]) => {
