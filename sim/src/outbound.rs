@@ -54,7 +54,7 @@ impl Core {
         }
     }
 
-    fn linked_identity(&self, page: u64) -> Option<(String, u32)> {
+    pub(crate) fn linked_identity(&self, page: u64) -> Option<(String, u32)> {
         match &self.pages().get(&page)?.link {
             Link::Linked {
                 number, device_id, ..
@@ -101,6 +101,7 @@ impl Core {
             Some(())
         });
         if found.is_some() {
+            self.note_ack(number, id, ack);
             self.broadcast(number, &json!({"type": "ack", "id": id, "ack": ack}));
         }
         found.is_some()

@@ -29,6 +29,8 @@ pub struct World {
     pub aliases: BTreeMap<String, String>,
     /// Numbers whose `@lid` -> number mapping WhatsApp does not share with other accounts.
     pub hidden_phones: BTreeSet<String>,
+    /// Reactions, votes, edits, reads… of linked devices; receipts; link previews.
+    pub rich: crate::device_actions::RichWorld,
     /// The breakage drill lasts until the simulator stops: a restart brings the modules back.
     #[serde(skip)]
     pub modules: ModuleOverrides,

@@ -2,17 +2,20 @@
 //! every request passes through.
 
 pub mod auth;
+mod chat_actions;
 mod connections;
 mod events;
 mod health;
 mod json;
 mod keys;
 mod limits;
+mod message_actions;
 mod messages;
 mod metrics;
 pub mod openapi;
 mod query;
 pub mod routes;
+mod send_parts;
 mod state;
 mod webhooks;
 

@@ -12,6 +12,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::{auth, connections, events, health, keys, messages, metrics, openapi, webhooks};
+use super::{chat_actions, message_actions};
 use crate::store::Role;
 
 /// Who may call a route.
@@ -42,6 +43,14 @@ fn declared() -> Vec<(Access, UtoipaMethodRouter<AppState>)> {
         (Least(Viewer), routes!(messages::list_messages)),
         (Least(Sender), routes!(messages::send)),
         (Least(Viewer), routes!(messages::get_message)),
+        (Least(Sender), routes!(message_actions::react)),
+        (Least(Sender), routes!(message_actions::edit)),
+        (Least(Sender), routes!(message_actions::delete)),
+        (Least(Sender), routes!(message_actions::vote)),
+        (Least(Viewer), routes!(message_actions::receipts)),
+        (Least(Sender), routes!(chat_actions::read)),
+        (Least(Sender), routes!(chat_actions::typing)),
+        (Least(Sender), routes!(chat_actions::presence)),
         (Least(Viewer), routes!(webhooks::list_deliveries)),
         (Least(Operator), routes!(webhooks::retry_delivery)),
         (Least(Viewer), routes!(events::sse)),
