@@ -71,11 +71,47 @@ function renderThread(msgs) {
         const ack = m.direction === 'out' ? '<span class="meta ack' + m.ack + '">' + (TICKS[m.ack] || m.ack) + '</span>' +
             (m.ack >= 0 && m.ack < 3 ? '<button class="secondary" data-read="' + esc(m.id) + '">Read</button>' : '') : '';
         const read = m.direction === 'in' ? '<span class="meta">' + (m.read ? 'seen' : '') + '</span>' : '';
-        return '<div class="bubble ' + m.direction + '">' + chat + body + '<span class="meta">' + time + '</span>' + ack + read + '</div>';
+        return '<div class="bubble ' + m.direction + '">' + chat + kindOf(m) + body + '<span class="meta">' + time + '</span>' + ack + read + actionsOf(m) + '</div>';
     }).join('') : '<div class="muted">No messages yet.</div>';
+    wireActions(thread);
     thread.querySelectorAll('[data-read]').forEach((b) => b.addEventListener('click', act(() =>
         api('POST', 'accounts/' + account() + '/sent/' + encodeURIComponent(b.dataset.read) + '/ack', { ack: 3 }))));
     if (atBottom) thread.scrollTop = thread.scrollHeight;
+}
+
+// ---- what the contact does to a message: react, reply, vote (the control API's phone actions) ----
+
+let replyTo = null;
+const kindOf = (m) => (m.type && m.type !== 'chat' ? '<i>[' + esc(m.type) + ']</i> ' : '');
+const pollNames = (m) => (m.pollOptions || []).map((o) => o.name);
+
+function actionsOf(m) {
+    if (m.type === 'revoked') return '';
+    const id = esc(m.id);
+    const vote = m.type === 'poll_creation' ? '<button class="secondary" data-vote="' + id + '" data-options="' + esc(pollNames(m).join('|')) + '">Vote</button>' : '';
+    return '<span class="meta"><button class="secondary" data-react="' + id + '">👍</button>' +
+        '<button class="secondary" data-reply="' + id + '" data-body="' + esc(m.body) + '">Reply</button>' + vote + '</span>';
+}
+
+function showReplying() {
+    $('replying').style.display = replyTo ? 'block' : 'none';
+    $('replying').textContent = replyTo ? 'Replying to: ' + replyTo.body + ' (send, or click Reply again to cancel)' : '';
+}
+
+function wireActions(thread) {
+    const who = () => ({ to: account(), from: $('contact').value.trim() });
+    thread.querySelectorAll('[data-react]').forEach((b) => b.addEventListener('click', act(() =>
+        api('POST', 'reactions', Object.assign(who(), { message_id: b.dataset.react, emoji: '👍' })))));
+    thread.querySelectorAll('[data-reply]').forEach((b) => b.addEventListener('click', () => {
+        replyTo = replyTo && replyTo.id === b.dataset.reply ? null : { id: b.dataset.reply, body: b.dataset.body };
+        showReplying();
+    }));
+    thread.querySelectorAll('[data-vote]').forEach((b) => b.addEventListener('click', act(async () => {
+        const answer = prompt('Vote (one or more of: ' + b.dataset.options.split('|').join(', ') + '; comma-separated)');
+        if (answer == null) return;
+        const options = answer.split(',').map((o) => o.trim()).filter(Boolean);
+        await api('POST', 'votes', Object.assign(who(), { message_id: b.dataset.vote, options }));
+    })));
 }
 
 function renderCounters(c) {
@@ -128,8 +164,11 @@ function wire() {
             to: account(), from: $('contact').value.trim(), body, push_name: $('contact-name').value.trim() || null,
             group: $('group').value || null, from_lid: $('opt-lid').checked, history: $('opt-history').checked,
             from_me: $('opt-fromme').checked, kind: $('opt-cipher').checked ? { ciphertext: { resolve_after_ms: 3000 } } : 'text',
+            reply_to: replyTo ? replyTo.id : null,
         });
         $('body').value = '';
+        replyTo = null;
+        showReplying();
     }));
     $('ack-save').addEventListener('click', act(() => api('PUT', 'acks', {
         server_ms: Number($('ack-server').value), delivered_ms: Number($('ack-delivered').value), read_ms: Number($('ack-read').value),

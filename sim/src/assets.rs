@@ -16,6 +16,7 @@ const SCRIPT_PARTS: &[&str] = &[
     include_str!("../assets/ui.js"),
     include_str!("../assets/app.js"),
     include_str!("../assets/people.js"),
+    include_str!("../assets/rich.js"),
 ];
 
 /// The page script, `/static/app.js`.

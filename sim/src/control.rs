@@ -314,7 +314,7 @@ async fn counters(State(s): State<AppState>) -> Json<Value> {
     Json(json!(s.core.counters()))
 }
 
-fn known_account(s: &AppState, number: &str) -> Result<String, SimError> {
+pub(crate) fn known_account(s: &AppState, number: &str) -> Result<String, SimError> {
     let number = parse_number(number)?;
     if s.core.world().accounts.contains_key(&number) {
         Ok(number)

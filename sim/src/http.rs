@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::fidelity::routes())
         .merge(crate::group_control::routes())
         .merge(crate::people_api::routes())
+        .merge(crate::rich_control::routes())
         .with_state(state)
 }
 

@@ -177,7 +177,7 @@ fn build_inbound(
         return Err(SimError::UnknownAccount(to.to_string()));
     }
     let from = parse_number(&m.from)?;
-    if m.body.is_empty() {
+    if m.body.is_empty() && !crate::rich::carries_content(m) {
         return Err(SimError::BadRequest("body must not be empty".into()));
     }
     let lid = if m.from_lid {
@@ -222,12 +222,13 @@ fn build_inbound(
     } else {
         (remote.clone(), me.clone())
     };
-    let msg = json!({
+    let mut msg = json!({
         "id": {"fromMe": m.from_me, "remote": remote, "id": key_id, "participant": participant, "_serialized": serialized},
         "from": msg_from, "to": msg_to, "author": participant, "body": m.body, "type": "chat",
         "t": now_secs(), "notifyName": m.push_name.clone().unwrap_or_default(),
         "ack": if m.from_me { 1 } else { 0 }, "self": if m.from_me { "out" } else { "in" },
     });
+    crate::rich::decorate(world, to, m, &mut msg)?;
     let contact = if m.hide_phone && m.from_lid {
         world.hidden_phones.insert(from.clone());
         json!({"id": sender, "pushname": m.push_name})

@@ -101,6 +101,7 @@ impl Core {
             Some(())
         });
         if found.is_some() {
+            self.note_ack(number, id, ack);
             self.broadcast(number, &json!({"type": "ack", "id": id, "ack": ack}));
         }
         found.is_some()

@@ -47,6 +47,8 @@ enum PageFrame {
     Logout,
     /// `takeover()` / `reconnect()` after a forced state.
     Resume,
+    /// Anything else a device does (reactions, votes, edits, revokes, typing, presence).
+    Action { action: Value },
     /// `Stream.markAvailable()` / `markUnavailable()`.
     Presence {
         #[allow(dead_code)]
@@ -96,7 +98,11 @@ fn handle(core: &Arc<Core>, page: u64, text: &str) {
         PageFrame::Qr { qr } => core.qr_shown(page, &qr),
         PageFrame::Idle => core.pairing_idle(page),
         PageFrame::Send { msg } => core.page_send(page, msg),
-        PageFrame::Seen { chat } => core.seen(page, &chat),
+        PageFrame::Seen { chat } => {
+            core.seen(page, &chat);
+            core.record_read(page, &chat);
+        }
+        PageFrame::Action { action } => core.page_action(page, action),
         PageFrame::Query { iq, query, wid } => {
             let result = core.query(page, &query, &wid);
             core.send_to(

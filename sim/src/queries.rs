@@ -11,6 +11,8 @@ impl Core {
     /// Answers a page query (`exists`, `chat`, `alt-link`).
     pub fn query(&self, page: u64, query: &str, wid: &str) -> Value {
         match query {
+            "msg-info" => self.msg_info(page, wid),
+            "link-preview" => self.link_preview(wid),
             "exists" => self.query_exists(wid),
             "chat" => self.query_chat(wid),
             "alt-link" => self.alt_link(page, wid),

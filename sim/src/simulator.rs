@@ -201,6 +201,54 @@ impl Simulator {
         self.core.set_registered(number, registered);
     }
 
+    /// What the account's linked devices did besides sending (reactions, votes, edits, revokes,
+    /// deletes for me, reads, typing, presence), oldest first.
+    pub fn device_actions(&self, number: &str) -> Vec<crate::DeviceAction> {
+        self.core.device_actions(number)
+    }
+
+    /// The phone `from` reacts to the account's message (`""` removes).
+    pub fn react(&self, to: &str, from: &str, message_id: &str, emoji: &str) -> Result<String, SimError> {
+        let mut a = phone_action(to, from, message_id);
+        a.emoji = Some(emoji.to_string());
+        self.core.phone_reaction(&a)
+    }
+
+    /// The phone `from` votes on a poll in the account's chat.
+    pub fn vote(&self, to: &str, from: &str, poll_id: &str, options: &[&str]) -> Result<String, SimError> {
+        let mut a = phone_action(to, from, poll_id);
+        a.options = Some(options.iter().map(|o| o.to_string()).collect());
+        self.core.phone_vote(&a)
+    }
+
+    /// The phone `from` edits a message it sent to the account.
+    pub fn edit(&self, to: &str, from: &str, message_id: &str, body: &str) -> Result<(), SimError> {
+        let mut a = phone_action(to, from, message_id);
+        a.body = Some(body.to_string());
+        self.core.phone_edit(&a)
+    }
+
+    /// The phone `from` deletes a message it sent to the account, for everyone.
+    pub fn revoke(&self, to: &str, from: &str, message_id: &str) -> Result<(), SimError> {
+        self.core.phone_revoke(&phone_action(to, from, message_id))
+    }
+
+    /// A recipient's receipt for an own message: 2 delivered, 3 read, 4 played.
+    pub fn set_receipt(&self, number: &str, message_id: &str, member: &str, ack: i8) -> Result<(), SimError> {
+        self.core.set_receipt(number, message_id, member, ack)
+    }
+
+    /// Makes a sent message `seconds` older (WhatsApp's edit and revoke windows).
+    pub fn age_sent(&self, number: &str, message_id: &str, seconds: i64) -> Result<i64, SimError> {
+        self.core.age_sent(number, message_id, seconds)
+    }
+
+    /// The preview `getLinkPreview` answers for `url`.
+    pub fn set_link_preview(&self, url: &str, title: &str, description: &str) {
+        let data = serde_json::json!({"title": title, "description": description});
+        self.core.set_link_preview(url, data);
+    }
+
     pub fn counters(&self) -> Counters {
         self.core.counters()
     }
@@ -229,5 +277,16 @@ impl Drop for Simulator {
         if let Some(server) = self.server.take() {
             server.abort();
         }
+    }
+}
+
+fn phone_action(to: &str, from: &str, message_id: &str) -> crate::PhoneAction {
+    crate::PhoneAction {
+        to: to.to_string(),
+        from: from.to_string(),
+        message_id: message_id.to_string(),
+        emoji: None,
+        body: None,
+        options: None,
     }
 }

@@ -33,6 +33,8 @@ pub struct World {
     pub refuse_group_adds: BTreeSet<String>,
     /// Address books, profiles, block lists, phone history, chat settings, calls.
     pub book: crate::people::Book,
+    /// Reactions, votes, edits, reads… of linked devices; receipts; link previews.
+    pub rich: crate::device_actions::RichWorld,
     /// The breakage drill lasts until the simulator stops: a restart brings the modules back.
     #[serde(skip)]
     pub modules: ModuleOverrides,

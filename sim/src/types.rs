@@ -114,7 +114,7 @@ pub enum InboundKind {
 }
 
 /// A message the phones send to an account (JSON: see `sim/README.md`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InboundMessage {
     /// The receiving account's number.
@@ -144,6 +144,21 @@ pub struct InboundMessage {
     /// With `from_lid`: WhatsApp does not share the sender's number (no lid -> number mapping).
     #[serde(default)]
     pub hide_phone: bool,
+    /// A location instead of a text (see `rich.rs`).
+    #[serde(default)]
+    pub location: Option<crate::rich::InboundLocation>,
+    /// Contact cards (vCard texts) instead of a text: one is a `vcard`, several a `multi_vcard`.
+    #[serde(default)]
+    pub vcards: Vec<String>,
+    /// A poll instead of a text.
+    #[serde(default)]
+    pub poll: Option<crate::rich::InboundPoll>,
+    /// Quotes this message (a serialized id the account sent or received).
+    #[serde(default)]
+    pub reply_to: Option<String>,
+    /// Numbers mentioned (`mentionedJidList`).
+    #[serde(default)]
+    pub mentions: Vec<String>,
 }
 
 fn text_kind() -> InboundKind {
@@ -164,6 +179,11 @@ impl InboundMessage {
             from_me: false,
             kind: InboundKind::Text,
             hide_phone: false,
+            location: None,
+            vcards: Vec::new(),
+            poll: None,
+            reply_to: None,
+            mentions: Vec::new(),
         }
     }
 

@@ -8,6 +8,10 @@ use serde_json::Value;
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::ToSchema;
 
+use crate::events::rich_data::{ContactCard, Location, Poll, Quoted};
+pub use crate::events::rich_data::{
+    MessageEditData, MessageReactionData, MessageRevokeData, PollVoteData,
+};
 use crate::store::{Profile, StoredEvent};
 
 mod group;
@@ -95,6 +99,14 @@ events! {
     MessageCreate(MessageData) = "message_create";
     /// A sent message's delivery progressed.
     MessageAck(MessageAckData) = "message_ack";
+    /// Someone (or this account) reacted to a message, or removed a reaction.
+    MessageReaction(MessageReactionData) = "message_reaction";
+    /// A message's text or caption was edited.
+    MessageEdit(MessageEditData) = "message_edit";
+    /// A message was deleted for everyone.
+    MessageRevoke(MessageRevokeData) = "message_revoke";
+    /// Someone (or this account) voted in a poll, or changed or withdrew a vote.
+    PollVote(PollVoteData) = "poll_vote";
     /// WhatsApp Web's socket state changed.
     ChangeState(ChangeStateData) = "change_state";
     /// The connection ended for good.
@@ -185,6 +197,16 @@ pub struct MessageData {
     /// The sender's phone number (digits), even when WhatsApp gives an `@lid` id.
     pub sender_phone: Option<String>,
     pub has_media: bool,
+    /// A shared location (`type` `location`).
+    pub location: Option<Location>,
+    /// Contact cards (`type` `vcard` or `multi_vcard`).
+    pub contacts: Option<Vec<ContactCard>>,
+    /// A poll (`type` `poll_creation`); votes arrive as `poll_vote` events.
+    pub poll: Option<Poll>,
+    /// The message this one replies to.
+    pub quoted: Option<Quoted>,
+    /// The phone numbers (digits) the message mentions.
+    pub mentions: Option<Vec<String>>,
 }
 
 /// The data of a `message_ack` event.

@@ -4,6 +4,7 @@
 pub mod dispatcher;
 pub mod event;
 pub mod fanout;
+pub mod rich_data;
 pub mod schema;
 mod signature;
 pub mod stream;

@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Auth;
 use super::json::ApiJson;
 use super::query::ApiQuery;
+use super::send_parts::{self, RichParts};
 use super::webhooks::page_size;
 use super::AppState;
 use crate::domain::ChatId;
@@ -34,14 +35,17 @@ pub struct SendRequest {
         example = "+92 300 7654321"
     )]
     to: String,
-    /// The text; not blank, at most 65536 characters.
+    /// The text; not blank, at most 65536 characters. Required unless a part carries the
+    /// message (`location`, `contacts`, `poll`), and then absent.
     #[schema(
         min_length = 1,
         max_length = 65536,
         pattern = r"\S",
         example = "Hello!"
     )]
-    message: String,
+    message: Option<String>,
+    #[serde(flatten)]
+    rich: RichParts,
 }
 
 // Also what a retry with the same `Idempotency-Key` gets again: the store keeps it as JSON.
@@ -66,7 +70,8 @@ pub struct IdempotencyKey(
     Option<String>,
 );
 
-/// Sends a text message; returns WhatsApp's own message id.
+/// Sends a message — a text, a location, contact cards or a poll, optionally replying to a
+/// message, mentioning numbers or previewing a link; returns WhatsApp's own message id.
 #[utoipa::path(
     post, path = "/wa/send/{id}", tag = "messages", params(("id" = String, Path, description = "The connection id returned by `POST /wa/add-number`"), IdempotencyKey),
     request_body = SendRequest,
@@ -75,8 +80,8 @@ pub struct IdempotencyKey(
             ("Idempotent-Replayed" = String, description = "`true` when this is the stored result of an earlier request with the same `Idempotency-Key`"),
         )),
         (status = 400, description = "`INVALID_REQUEST`: a bad body or `Idempotency-Key`", body = ErrorBody),
-        (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
-        (status = 409, description = "`WHATSAPP_NOT_READY`: the number is not linked (yet); `CONFLICT`: the `Idempotency-Key` is in use or was used with another body", body = ErrorBody),
+        (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: WhatsApp Web does not know the `replyTo` message", body = ErrorBody),
+        (status = 409, description = "`WHATSAPP_NOT_READY`: the number is not linked (yet); `CONFLICT`: the `Idempotency-Key` is in use or was used with another body, or WhatsApp does not allow replying to the `replyTo` message", body = ErrorBody),
         (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
         (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
         (status = 422, description = "`MESSAGE_FAILED`: the recipient is not on WhatsApp", body = ErrorBody),
@@ -91,12 +96,13 @@ pub async fn send(
     ApiJson(req): ApiJson<SendRequest>,
 ) -> Result<Response, ApiError> {
     let to = ChatId::parse(&req.to).map_err(ApiError::invalid)?;
-    validate_message(&req.message)?;
+    let text = send_parts::text(req.message, &req.rich.content())?;
+    let message = req.rich.apply(OutgoingMessage::text(text))?;
     let connection = state.owned(&caller, &id).await?;
     let out = Outgoing {
         connection: &connection,
         to,
-        message: OutgoingMessage::text(req.message),
+        message,
         idempotency_key: idempotency_key(&headers)?,
     };
     let receipt: Receipt<SendResponse> = state.manager.send(out).await?;
@@ -135,7 +141,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
     Ok(Some(key))
 }
 
-fn validate_message(message: &str) -> Result<(), ApiError> {
+pub(super) fn validate_message(message: &str) -> Result<(), ApiError> {
     if message.trim().is_empty() {
         return Err(ApiError::invalid("`message` must not be empty"));
     }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod chats;
+mod chat_actions;
 mod connections;
 mod dashboard;
 mod contacts;
@@ -13,6 +14,7 @@ mod json;
 mod keys;
 mod limits;
 mod me;
+mod message_actions;
 mod messages;
 mod metrics;
 pub mod numbers;
@@ -21,6 +23,7 @@ mod page_ops;
 mod profile;
 mod query;
 pub mod routes;
+mod send_parts;
 mod state;
 mod webhooks;
 

@@ -14,6 +14,7 @@ use super::AppState;
 use super::{
     auth, connections, events, groups, health, keys, me, messages, metrics, openapi, webhooks,
 };
+use super::{chat_actions, message_actions};
 use super::{chats, contacts, numbers, profile};
 use crate::store::Role;
 
@@ -78,6 +79,14 @@ fn declared() -> Vec<(Access, UtoipaMethodRouter<AppState>)> {
             body_limit(routes!(profile::put_picture), profile::PICTURE_BODY_LIMIT),
         ),
         (Least(Operator), routes!(profile::delete_picture)),
+        (Least(Sender), routes!(message_actions::react)),
+        (Least(Sender), routes!(message_actions::edit)),
+        (Least(Sender), routes!(message_actions::delete)),
+        (Least(Sender), routes!(message_actions::vote)),
+        (Least(Viewer), routes!(message_actions::receipts)),
+        (Least(Sender), routes!(chat_actions::read)),
+        (Least(Sender), routes!(chat_actions::typing)),
+        (Least(Sender), routes!(chat_actions::presence)),
         (Least(Viewer), routes!(webhooks::list_deliveries)),
         (Least(Operator), routes!(webhooks::retry_delivery)),
         (Least(Viewer), routes!(events::sse)),

@@ -1,6 +1,7 @@
 //! The session layer: one task per connection owns its browser and state; the manager keeps the
 //! registry and is the only way in for HTTP handlers.
 
+mod action_payload;
 mod actor;
 mod handle;
 mod ledger;

@@ -23,6 +23,11 @@ pub fn message(m: &WaMessage) -> MessageData {
         quoted_id: m.quoted_id.clone(),
         sender_phone: m.sender_phone.clone(),
         has_media: m.has_media,
+        location: m.location.clone(),
+        contacts: m.contacts.clone(),
+        poll: m.poll.clone(),
+        quoted: m.quoted.clone(),
+        mentions: m.mentions.clone(),
     }
 }
 
@@ -57,7 +62,8 @@ mod tests {
             "to": "923001234567@c.us", "author": null, "chatId": "923007654321@c.us",
             "type": "chat", "body": "Hi!", "timestamp": "2026-11-25T14:00:00+00:00",
             "pushName": "Bob", "fromMe": false, "quotedId": "q1",
-            "senderPhone": "923007654321", "hasMedia": true,
+            "senderPhone": "923007654321", "hasMedia": true, "location": null,
+            "contacts": null, "poll": null, "quoted": null, "mentions": null,
         });
         assert_eq!(data, expected);
     }

@@ -38,6 +38,17 @@ pub fn sent(
     }
 }
 
+impl MessageRecord {
+    /// The type WhatsApp gave the message (`location`, `vcard`, `poll_creation`, …), if the page
+    /// said; a text stays `chat`.
+    pub fn with_kind(mut self, kind: Option<&str>) -> Self {
+        if let Some(kind) = kind {
+            self.kind = Some(kind.to_owned());
+        }
+        self
+    }
+}
+
 /// A message seen by the page: received, or sent from the phone (`fromMe`).
 pub fn seen(connection_id: &str, m: &WaMessage) -> Option<MessageRecord> {
     let message_id = m.id.clone()?;

@@ -35,6 +35,8 @@ const DRIVER_JS: &str = concat!(
     include_str!("page/groups.js"),
     include_str!("page/chats.js"),
     include_str!("page/contacts.js"),
+    include_str!("page/rich.js"),
+    include_str!("page/actions.js"),
     include_str!("page/boot.js"),
     "})();\n",
 );
@@ -112,6 +114,9 @@ pub struct SendReply {
     pub ack: Option<i64>,
     pub code: Option<String>,
     pub detail: Option<String>,
+    /// WhatsApp's type of the sent message (`chat`, `location`, `vcard`, `poll_creation`, …).
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
 }
 
 /// What `linkByPhone` answers: the first code, or why there is none.

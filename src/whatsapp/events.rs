@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::action_events::{PageEdit, PageReaction, PageRevoke, PageVote};
+use crate::events::rich_data::{ContactCard, Location, Poll, Quoted};
+
 /// One JSON object per binding call, tagged by `type` (see `driver.js`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -97,6 +100,14 @@ pub enum PageEvent {
         is_group: bool,
         offer_time: Option<i64>,
     },
+    /// A reaction added or removed (the wrapped reaction table).
+    Reaction(PageReaction),
+    /// A poll vote (the wrapped poll vote table).
+    PollVote(PageVote),
+    /// A message's text or caption edited in place.
+    MessageEdit(PageEdit),
+    /// A message deleted for everyone.
+    MessageRevoke(PageRevoke),
 }
 
 /// A message as the driver serializes it from a `Msg` model.
@@ -121,6 +132,16 @@ pub struct WaMessage {
     #[serde(default)]
     pub has_media: bool,
     pub ack: Option<i64>,
+    #[serde(default)]
+    pub location: Option<Location>,
+    #[serde(default)]
+    pub contacts: Option<Vec<ContactCard>>,
+    #[serde(default)]
+    pub poll: Option<Poll>,
+    #[serde(default)]
+    pub quoted: Option<Quoted>,
+    #[serde(default)]
+    pub mentions: Option<Vec<String>>,
 }
 
 /// Socket states after which a linked session cannot continue.

@@ -1,6 +1,7 @@
 //! The WhatsApp Web driver: a real Chromium per connection, driven over CDP through the documented
 //! WhatsApp Web surface only.
 
+pub mod action_events;
 mod browser;
 mod caller;
 mod driver;

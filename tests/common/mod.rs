@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod actions;
 pub mod api;
 pub mod chromium;
 pub mod dashboard;

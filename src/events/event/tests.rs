@@ -21,14 +21,19 @@ fn sample_message() -> (MessageData, &'static str) {
         quoted_id: None,
         sender_phone: Some("923001234567".into()),
         has_media: false,
+        location: None,
+        contacts: None,
+        poll: None,
+        quoted: None,
+        mentions: None,
     };
-    let json = r#"{"id":"true_923007654321@c.us_3EB0","from":"923001234567@c.us","to":"923007654321@c.us","author":null,"chatId":"923007654321@c.us","type":"chat","body":"Hi!","timestamp":"2026-11-25T14:00:00+00:00","pushName":"Alice","fromMe":true,"quotedId":null,"senderPhone":"923001234567","hasMedia":false}"#;
+    let json = r#"{"id":"true_923007654321@c.us_3EB0","from":"923001234567@c.us","to":"923007654321@c.us","author":null,"chatId":"923007654321@c.us","type":"chat","body":"Hi!","timestamp":"2026-11-25T14:00:00+00:00","pushName":"Alice","fromMe":true,"quotedId":null,"senderPhone":"923001234567","hasMedia":false,"location":null,"contacts":null,"poll":null,"quoted":null,"mentions":null}"#;
     (message, json)
 }
 
 /// One event of each kind, with the `data` JSON it must produce (keys in wire order).
 fn samples() -> Vec<(Event, &'static str)> {
-    [linking_samples(), traffic_samples()].concat()
+    [linking_samples(), traffic_samples(), action_samples()].concat()
 }
 
 /// The events of linking a number.
@@ -141,4 +146,59 @@ fn a_consumer_reads_the_wire_envelope_back_as_the_same_event() {
         let read: Event = serde_json::from_value(wire).unwrap();
         assert_eq!(read, event);
     }
+}
+
+/// The events of acting on messages.
+fn action_samples() -> Vec<(Event, &'static str)> {
+    let (at, chat) = (Some("2026-11-25T14:00:00+00:00".to_owned()), Some("c@c.us".to_owned()));
+    vec![
+        (
+            Event::MessageReaction(MessageReactionData {
+                message_id: Some("m1".into()),
+                chat_id: chat.clone(),
+                emoji: "👍".into(),
+                action: "added".into(),
+                sender: Some("c@c.us".into()),
+                sender_phone: None,
+                from_me: false,
+                timestamp: at.clone(),
+            }),
+            r#"{"messageId":"m1","chatId":"c@c.us","emoji":"👍","action":"added","sender":"c@c.us","senderPhone":null,"fromMe":false,"timestamp":"2026-11-25T14:00:00+00:00"}"#,
+        ),
+        (
+            Event::MessageEdit(MessageEditData {
+                message_id: Some("m1".into()),
+                chat_id: chat.clone(),
+                from_me: true,
+                author: None,
+                old_text: Some("a".into()),
+                new_text: Some("b".into()),
+                timestamp: None,
+            }),
+            r#"{"messageId":"m1","chatId":"c@c.us","fromMe":true,"author":null,"oldText":"a","newText":"b","timestamp":null}"#,
+        ),
+        (
+            Event::MessageRevoke(MessageRevokeData {
+                message_id: Some("m1".into()),
+                chat_id: chat.clone(),
+                from_me: false,
+                author: None,
+                previous: None,
+                timestamp: None,
+            }),
+            r#"{"messageId":"m1","chatId":"c@c.us","fromMe":false,"author":null,"previous":null,"timestamp":null}"#,
+        ),
+        (
+            Event::PollVote(PollVoteData {
+                poll_id: Some("m1".into()),
+                chat_id: chat,
+                voter: None,
+                voter_phone: None,
+                selected_options: vec!["Yes".into()],
+                from_me: false,
+                timestamp: at,
+            }),
+            r#"{"pollId":"m1","chatId":"c@c.us","voter":null,"voterPhone":null,"selectedOptions":["Yes"],"fromMe":false,"timestamp":"2026-11-25T14:00:00+00:00"}"#,
+        ),
+    ]
 }

@@ -9,7 +9,7 @@ use super::{Flow, Session, BOOT_RELOADS};
 use crate::events::event::{AuthenticatedData, ChangeStateData, Event, LoadingData};
 use crate::events::event::{MessageData, QrData, ReadyData};
 use crate::qr;
-use crate::session::{payload, tracking};
+use crate::session::{action_payload, payload, tracking};
 use crate::store::{ConnectionPatch, ConnectionStatus, Profile, StatusChange};
 use crate::whatsapp::{is_fatal_state, PageEvent, Signal, SignalKind, WaMessage};
 
@@ -104,6 +104,15 @@ impl Session {
             | PageEvent::ChatRemoved { .. }
             | PageEvent::ContactChanged { .. }
             | PageEvent::Call { .. }) => self.on_people_event(other).await,
+            action @ (PageEvent::Reaction(_)
+            | PageEvent::PollVote(_)
+            | PageEvent::MessageEdit(_)
+            | PageEvent::MessageRevoke(_)) => {
+                if let Some(event) = action_payload::event(action) {
+                    self.emit(event).await;
+                }
+                Flow::Continue
+            }
             PageEvent::MessageAck { id, ack, chat_id } => {
                 self.ledger.record_ack(&id, ack).await;
                 let data = payload::ack(&id, chat_id.as_deref(), ack);

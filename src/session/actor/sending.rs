@@ -131,7 +131,8 @@ impl Session {
                 &message.text,
                 timestamp,
                 ack,
-            );
+            )
+            .with_kind(reply.kind.as_deref());
             self.ledger.record_message(record).await;
         }
         if !reply.ok {

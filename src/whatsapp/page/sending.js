@@ -94,7 +94,7 @@
     if (failure || ack < 0) {
       return { ok: false, code: 'SEND_FAILED', id, ack, detail: failure || 'ack ' + ack };
     }
-    return { ok: true, id, t, ack: ack || 0 };
+    return { ok: true, id, t, ack: ack || 0, type: msg.type };
   }
 
   // Marking the chat read around a send is what a person does; failures here never block a send.

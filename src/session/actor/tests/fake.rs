@@ -290,6 +290,7 @@ pub fn accepted(id: &str) -> SendReply {
         ack: Some(1),
         code: None,
         detail: None,
+        kind: Some("chat".into()),
     }
 }
 
@@ -302,6 +303,7 @@ pub fn refused(code: &str, detail: &str) -> SendReply {
         ack: None,
         code: Some(code.to_owned()),
         detail: Some(detail.to_owned()),
+        kind: None,
     }
 }
 
