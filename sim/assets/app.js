@@ -565,7 +565,7 @@ window.addEventListener('load', () => {
     setTimeout(async () => {
         // The prefs (QR keys, ADV secret) are in memory before any module is.
         await app.qrKeys();
-        const played = moduleFactories(app);
+        const played = Object.assign(moduleFactories(app), mediaFactories(app));
         installModules(registry, ownModules, Object.assign(inertFactories(played), played), boot);
         window.Debug = Object.assign(window.Debug || {}, { VERSION: boot.version });
         app.socket.set({ state: 'OPENING', stream: 'CONNECTING' });

@@ -14,6 +14,7 @@ const SCRIPT_PARTS: &[&str] = &[
     include_str!("../assets/inert.js"),
     include_str!("../assets/ui.js"),
     include_str!("../assets/app.js"),
+    include_str!("../assets/media.js"),
 ];
 
 /// The page script, `/static/app.js`.

@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ws/chat", get(socket))
         .merge(crate::control::routes())
         .merge(crate::fidelity::routes())
+        .merge(crate::media::routes())
         .with_state(state)
 }
 

@@ -21,6 +21,7 @@ mod error;
 mod fidelity;
 mod http;
 mod inbound;
+mod media;
 mod outbound;
 mod page_socket;
 mod pairing;
@@ -33,6 +34,7 @@ mod types;
 
 pub use config::{AckBehaviour, SimConfig, SimTiming};
 pub use error::SimError;
+pub use media::{InboundMedia, MediaLimits, SentMedia};
 pub use session::FORCIBLE_STATES;
 pub use simulator::Simulator;
 pub use types::{Counters, DeviceInfo, InboundKind, InboundMessage, ScanResult, SentMessage};
