@@ -101,6 +101,9 @@ class OpaqueData {
         this._url = null;
     }
 
+    /** In a message's JSON the wrapper is left out (a Blob does not travel). */
+    toJSON() { return undefined; }
+
     blob() { return this._blob; }
     size() { return this._blob.size; }
     type() { return this._blob.type; }
@@ -108,9 +111,7 @@ class OpaqueData {
 
 class MediaDataModel extends Model {
     toJSON() {
-        const out = this.serialize();
-        delete out.mediaBlob;
-        return out;
+        return this.serialize();
     }
 }
 

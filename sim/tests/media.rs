@@ -36,7 +36,6 @@ fn send_media_js(data: &str, mimetype: &str, flags: &str) -> String {
   const mediaType = r('WAWebMmsMediaTypes').msgToMediaType({{ type: md.type, isGif: md.isGif }});
   md.renderableUrl = md.mediaBlob.url();
   mo.consolidate(md.toJSON());
-  mo.mediaBlob = md.mediaBlob;
   let entry;
   try {{
     entry = (await r('WAWebMediaMmsV4Upload').uploadMedia({{ mimetype: md.mimetype, mediaObject: mo, mediaType }})).mediaEntry;

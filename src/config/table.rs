@@ -144,6 +144,8 @@ table! {
     SEND_QUEUE_MAX: usize = Value("100"), Plain, "sends one connection may hold waiting";
     SESSION_ENCRYPTION_KEY: ArchiveKey = Unset("unset"), Plain,
         "32-byte key (64 hex digits or base64) sealing login archives";
+    MEDIA_MAX_BYTES: usize = Value("67108864"), Plain,
+        "largest media file a send accepts (64 MiB; `413 MEDIA_TOO_LARGE` above)", nonzero;
 }
 
 impl Setting {

@@ -11,7 +11,6 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Auth;
-use super::json::ApiJson;
 use super::query::ApiQuery;
 use super::webhooks::page_size;
 use super::AppState;
@@ -34,14 +33,17 @@ pub struct SendRequest {
         example = "+92 300 7654321"
     )]
     to: String,
-    /// The text; not blank, at most 65536 characters.
+    /// The text (the caption when `media` is sent); not blank, at most 65536 characters.
+    /// Required unless the send carries `media`.
     #[schema(
         min_length = 1,
         max_length = 65536,
         pattern = r"\S",
         example = "Hello!"
     )]
-    message: String,
+    message: Option<String>,
+    /// A file to send (see `MediaRequest`); or send the body as `multipart/form-data`.
+    media: Option<super::media::MediaRequest>,
 }
 
 // Also what a retry with the same `Idempotency-Key` gets again: the store keeps it as JSON.
@@ -69,7 +71,10 @@ pub struct IdempotencyKey(
 /// Sends a text message; returns WhatsApp's own message id.
 #[utoipa::path(
     post, path = "/wa/send/{id}", tag = "messages", params(("id" = String, Path, description = "The connection id returned by `POST /wa/add-number`"), IdempotencyKey),
-    request_body = SendRequest,
+    request_body(content(
+        (SendRequest = "application/json"),
+        (super::media::SendForm = "multipart/form-data"),
+    )),
     responses(
         (status = 200, description = "Sent", body = SendResponse, headers(
             ("Idempotent-Replayed" = String, description = "`true` when this is the stored result of an earlier request with the same `Idempotency-Key`"),
@@ -77,9 +82,9 @@ pub struct IdempotencyKey(
         (status = 400, description = "`INVALID_REQUEST`: a bad body or `Idempotency-Key`", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`: the number is not linked (yet); `CONFLICT`: the `Idempotency-Key` is in use or was used with another body", body = ErrorBody),
-        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
-        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
-        (status = 422, description = "`MESSAGE_FAILED`: the recipient is not on WhatsApp", body = ErrorBody),
+        (status = 413, description = "`MEDIA_TOO_LARGE`: the media (or the body carrying it) is over `MEDIA_MAX_BYTES`, or over WhatsApp's limit for its type", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `application/json` or `multipart/form-data`", body = ErrorBody),
+        (status = 422, description = "`MESSAGE_FAILED`: the recipient is not on WhatsApp; `MEDIA_FETCH_FAILED`: the media URL could not be fetched; `MEDIA_UNSUPPORTED`: bytes that contradict the mimetype, a non-image as a sticker, …", body = ErrorBody),
         (status = 502, description = "`MESSAGE_FAILED`: WhatsApp refused the message", body = ErrorBody),
     )
 )]
@@ -88,18 +93,40 @@ pub async fn send(
     Auth(caller): Auth,
     Path(id): Path<String>,
     headers: HeaderMap,
-    ApiJson(req): ApiJson<SendRequest>,
+    request: axum::extract::Request,
 ) -> Result<Response, ApiError> {
+    let body = super::media::read_send_body::<SendRequest>(&state, &headers, request).await?;
+    let (req, upload) = (body.request, body.upload);
     let to = ChatId::parse(&req.to).map_err(ApiError::invalid)?;
-    validate_message(&req.message)?;
+    let spec = req
+        .media
+        .clone()
+        .or(upload.as_ref().map(|_| Default::default()));
+    let text = send_text(&req, spec.as_ref())?;
+    let key = idempotency_key(&headers)?;
     let connection = state.owned(&caller, &id).await?;
+    let media = match &spec {
+        Some(spec) => Some(super::media::prepare(&state, spec, upload).await?),
+        None => None,
+    };
+    let mut message = OutgoingMessage::text(text);
+    let mut staged = None;
+    if let Some(media) = &media {
+        let (with_media, token) =
+            super::media::stage_into(&state, &connection, media, message).await?;
+        (message, staged) = (with_media, Some(token));
+    }
     let out = Outgoing {
         connection: &connection,
         to,
-        message: OutgoingMessage::text(req.message),
-        idempotency_key: idempotency_key(&headers)?,
+        message,
+        idempotency_key: key,
     };
-    let receipt: Receipt<SendResponse> = state.manager.send(out).await?;
+    let sent: Result<Receipt<SendResponse>, _> = state.manager.send(out).await;
+    if let Some(token) = staged {
+        crate::media::release(&state.manager, &connection, &token).await;
+    }
+    let receipt = sent?;
     let mut response = Json(receipt.response).into_response();
     if receipt.replayed {
         response
@@ -133,6 +160,21 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
             ))
         })?;
     Ok(Some(key))
+}
+
+/// The text of a send: required without media; with media it is the caption (`message` or
+/// `media.caption`) and may be empty.
+fn send_text(
+    req: &SendRequest,
+    media: Option<&super::media::MediaRequest>,
+) -> Result<String, ApiError> {
+    let caption = media.and_then(|m| m.caption.clone());
+    match (req.message.clone().or(caption), media) {
+        (Some(text), None) => validate_message(&text).map(|_| text),
+        (None, None) => Err(ApiError::invalid("`message` is required")),
+        (Some(text), Some(_)) if !text.trim().is_empty() => validate_message(&text).map(|_| text),
+        (_, Some(_)) => Ok(String::new()),
+    }
 }
 
 fn validate_message(message: &str) -> Result<(), ApiError> {

@@ -8,6 +8,7 @@ mod health;
 mod json;
 mod keys;
 mod limits;
+mod media;
 mod messages;
 mod metrics;
 pub mod openapi;

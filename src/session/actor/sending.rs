@@ -23,6 +23,8 @@ const PART_CODES: &[&str] = &[
     "FORBIDDEN",
     "CONFLICT",
     "INCOMPATIBLE",
+    "MEDIA_TOO_LARGE",
+    "MEDIA_UNSUPPORTED",
 ];
 
 /// One try at sending through the current browser.
@@ -123,7 +125,7 @@ impl Session {
         if let Some(id) = &reply.id {
             // Tracked before anything else is reported: its acks may already be queued.
             let ack = if reply.ok { reply.ack.unwrap_or(0) } else { -1 };
-            let record = tracking::sent(
+            let mut record = tracking::sent(
                 &self.id,
                 id,
                 me.as_deref(),
@@ -132,6 +134,9 @@ impl Session {
                 timestamp,
                 ack,
             );
+            if let Some(kind) = message.parts.get("media").and_then(|m| m["kind"].as_str()) {
+                record.kind = Some(kind.to_owned());
+            }
             self.ledger.record_message(record).await;
         }
         if !reply.ok {
