@@ -9,6 +9,7 @@ pub mod events;
 pub mod http;
 pub mod media;
 pub mod metrics;
+pub mod net;
 pub mod procstats;
 pub mod qr;
 pub mod session;

@@ -252,3 +252,72 @@ async fn bad_media_gets_its_documented_error_and_leaves_nothing_behind() {
     );
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn url_media_is_fetched_through_the_address_guard() {
+    // A file server on 127.0.0.2, the one private network this gateway may fetch from.
+    let mut files_config = wa_sim::SimConfig::fast();
+    files_config.host = "127.0.0.2".parse().unwrap();
+    let files = wa_sim::Simulator::start(files_config).await.unwrap();
+    let at = |name: &str| format!("http://127.0.0.2:{}/__sim/files/{name}", files.port());
+    let opts = common::Options {
+        env: vec![("MEDIA_FETCH_ALLOW_NETWORKS", "127.0.0.2/32".into())],
+        sim: None,
+    };
+    let app = common::spawn_app_with(opts).await;
+    let id = app.link(ALICE, "Alice").await;
+
+    let pdf = file(b"%PDF-1.7\n", 300_000);
+    files.serve_file("invoice.pdf", "application/pdf", pdf.clone());
+    let r = send(
+        &app,
+        &id,
+        json!({"to": BOB, "message": "your invoice", "media": {"url": at("invoice.pdf")}}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let s = recorded(&app, r.body["messageId"].as_str().unwrap());
+    assert_eq!(s.media.as_ref().unwrap().sha256, sha(&pdf));
+    assert_eq!(
+        (s.kind.as_str(), &s.raw["filename"]),
+        ("document", &json!("invoice.pdf"))
+    );
+
+    // The simulator itself is on 127.0.0.1: refused, directly and behind a redirect.
+    let loopback = app.sim.serve_file("x.pdf", "application/pdf", pdf.clone());
+    let redirect = format!(
+        "http://127.0.0.2:{}/__sim/redirect?to={loopback}",
+        files.port()
+    );
+    // A body that lies about its type.
+    files.serve_file("fake.png", "image/png", pdf.clone());
+    let cases = [
+        (loopback.clone(), 422, "MEDIA_FETCH_FAILED"),
+        (redirect, 422, "MEDIA_FETCH_FAILED"),
+        (
+            "http://169.254.169.254/latest/meta-data".into(),
+            422,
+            "MEDIA_FETCH_FAILED",
+        ),
+        ("ftp://127.0.0.2/x".into(), 422, "MEDIA_FETCH_FAILED"),
+        (at("missing.pdf"), 422, "MEDIA_FETCH_FAILED"),
+        (at("fake.png"), 422, "MEDIA_UNSUPPORTED"),
+    ];
+    for (url, status, code) in cases {
+        let r = send(&app, &id, json!({"to": BOB, "media": {"url": url}})).await;
+        assert_eq!(
+            (r.status.as_u16(), r.error_code()),
+            (status, code),
+            "{url}: {}",
+            r.body
+        );
+    }
+    assert_eq!(
+        app.sim.sent_messages(ALICE).len(),
+        1,
+        "only the good one was sent"
+    );
+    assert!(spool_is_empty(&app), "no fetched file is left");
+    app.shutdown().await;
+    files.shutdown().await;
+}

@@ -30,6 +30,8 @@ pub struct Core {
     pub sent_feed: broadcast::Sender<SentMessage>,
     /// The media servers (upload and CDN).
     pub media: crate::media::Cdn,
+    /// Plain files served at `/__sim/files/{name}` (media URLs for tests).
+    pub files: crate::media::files::Files,
 }
 
 /// One connected page (one WebSocket).
@@ -83,6 +85,7 @@ impl Core {
             next_page: AtomicU64::new(1),
             sent_feed: broadcast::channel(4096).0,
             media: crate::media::Cdn::default(),
+            files: Default::default(),
         }))
     }
 

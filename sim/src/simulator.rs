@@ -112,6 +112,12 @@ impl Simulator {
         self.core.media.expire(direct_path)
     }
 
+    /// Serves `bytes` at `/__sim/files/{name}` with `content_type`; answers the URL.
+    pub fn serve_file(&self, name: &str, content_type: &str, bytes: Vec<u8>) -> String {
+        self.core.files.put(name, content_type, bytes.into());
+        format!("{}__sim/files/{name}", self.base_url())
+    }
+
     /// Upload size limits of the media servers.
     pub fn set_media_limits(&self, limits: crate::media::MediaLimits) {
         self.core.media.set_limits(limits);

@@ -5,6 +5,8 @@
 mod body;
 mod multipart;
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -12,6 +14,7 @@ use utoipa::ToSchema;
 use super::AppState;
 use crate::error::ApiError;
 use crate::media::{self, As, MediaError, MediaFile, Resolved};
+use crate::net::fetch;
 use crate::store::Connection;
 use crate::whatsapp::OutgoingMessage;
 
@@ -72,21 +75,26 @@ pub async fn prepare(
     upload: Option<(MediaFile, Option<String>)>,
 ) -> Result<PreparedMedia, ApiError> {
     let how = spec.as_.as_deref().map(As::parse).transpose()?;
-    let (file, upload_name) = match upload {
-        Some(file) => file,
-        None => (spool_json(state, spec).await?, None),
+    let got = match upload {
+        Some((file, filename)) => Fetched {
+            file,
+            content_type: None,
+            filename,
+        },
+        None => spool_json(state, spec).await?,
     };
-    let resolved = media::resolve(&file.head, spec.mimetype.as_deref(), how)?;
+    let claimed = spec.mimetype.as_deref().or(got.content_type.as_deref());
+    let resolved = media::resolve(&got.file.head, claimed, how)?;
     Ok(PreparedMedia {
-        file,
+        file: got.file,
         resolved,
         how,
-        filename: spec.filename.clone().or(upload_name),
+        filename: spec.filename.clone().or(got.filename),
         view_once: spec.view_once,
     })
 }
 
-async fn spool_json(state: &AppState, spec: &MediaRequest) -> Result<MediaFile, MediaError> {
+async fn spool_json(state: &AppState, spec: &MediaRequest) -> Result<Fetched, MediaError> {
     let dir = media::spool_dir(&state.config.data_dir);
     let limit = state.config.media.max_bytes;
     match (&spec.url, &spec.base64) {
@@ -94,16 +102,57 @@ async fn spool_json(state: &AppState, spec: &MediaRequest) -> Result<MediaFile, 
             "`media` needs exactly one of `url` and `base64` (or send the file as multipart/form-data)"
                 .into(),
         )),
-        (None, Some(text)) => media::from_base64(&dir, limit, text).await,
-        (Some(url), None) => fetch_url(url).await,
+        (None, Some(text)) => Ok(Fetched {
+            file: media::from_base64(&dir, limit, text).await?,
+            content_type: None,
+            filename: None,
+        }),
+        (Some(url), None) => fetch_url(state, url).await,
     }
 }
 
-/// URL media needs the SSRF-safe fetcher (`crate::net`), which is not on this branch yet.
-async fn fetch_url(url: &str) -> Result<MediaFile, MediaError> {
-    Err(MediaError::FetchFailed(format!(
-        "fetching {url:?} is not available in this build"
-    )))
+/// One deadline for fetching a media URL, headers and body.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A fetched URL: the file, and what the server said its type and name are.
+struct Fetched {
+    file: MediaFile,
+    content_type: Option<String>,
+    filename: Option<String>,
+}
+
+/// Fetches a media URL through the address guard (`MEDIA_FETCH_ALLOW_PRIVATE`), capped at
+/// `MEDIA_MAX_BYTES` while it streams in.
+async fn fetch_url(state: &AppState, url: &str) -> Result<Fetched, MediaError> {
+    let limits = fetch::Limits {
+        max_bytes: state.config.media.max_bytes,
+        timeout: FETCH_TIMEOUT,
+    };
+    let dir = media::spool_dir(&state.config.data_dir);
+    tokio::fs::create_dir_all(&dir).await?;
+    let policy = &state.config.security.media_sources;
+    let got = fetch::fetch(url, policy, limits, &dir)
+        .await
+        .map_err(|e| match e {
+            fetch::FetchError::TooLarge(limit) => MediaError::TooLarge { limit },
+            fetch::FetchError::Refused(why) | fetch::FetchError::Failed(why) => {
+                MediaError::FetchFailed(why)
+            }
+        })?;
+    Ok(Fetched {
+        file: media::from_path(got.file, got.len).await?,
+        content_type: got.content_type.filter(|t| is_specific(t)),
+        filename: got.filename,
+    })
+}
+
+/// Servers label unknown files generically; only a specific type is taken as a claim.
+fn is_specific(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    !matches!(
+        essence,
+        "" | "application/octet-stream" | "binary/octet-stream" | "text/plain" | "text/html"
+    )
 }
 
 /// Stages the file, sends, and lets the page drop the bytes whatever happened.

@@ -83,6 +83,34 @@ impl Spool {
     }
 }
 
+/// A file someone else wrote (a fetched URL): hashed and its head read, a chunk at a time.
+pub async fn from_path(path: TempPath, len: u64) -> Result<MediaFile, MediaError> {
+    use tokio::io::AsyncReadExt;
+    let mut file = tokio::fs::File::open(&path).await?;
+    let (mut hasher, mut head) = (Sha256::new(), Vec::new());
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        if head.len() < HEAD_BYTES {
+            let take = (HEAD_BYTES - head.len()).min(n);
+            head.extend_from_slice(&buf[..take]);
+        }
+    }
+    if len == 0 {
+        return Err(MediaError::Invalid("the media is empty".into()));
+    }
+    Ok(MediaFile {
+        path,
+        len,
+        sha256: hex::encode(hasher.finalize()),
+        head,
+    })
+}
+
 /// Decodes base64 (optionally a `data:…;base64,` URL) into a spooled file, a slice at a time.
 pub async fn from_base64(dir: &Path, limit: u64, text: &str) -> Result<MediaFile, MediaError> {
     let text = text.trim();

@@ -8,7 +8,7 @@ mod sniff;
 mod stage;
 
 pub use error::MediaError;
-pub use file::{from_base64, MediaFile, Spool};
+pub use file::{from_base64, from_path, MediaFile, Spool};
 pub use sniff::{resolve, As, Resolved};
 pub use stage::{release, stage, CHUNK_BYTES};
 

@@ -4,6 +4,7 @@
 
 pub mod cdn;
 pub mod crypto;
+pub mod files;
 mod inbound;
 mod record;
 mod routes;

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/__sim/media/expire", post(expire))
         .route("/__sim/media/limits", get(get_limits).put(put_limits))
+        .merge(super::files::routes())
 }
 
 /// `POST /mms/<type>/<encFilehash, URL-safe base64>`: the encrypted blob; answers
