@@ -27,6 +27,10 @@ pub enum ErrorCode {
     LimitReached,
     NotFound,
     WhatsappRefused,
+    MediaTooLarge,
+    MediaFetchFailed,
+    MediaUnsupported,
+    MediaExpired,
 }
 
 impl ErrorCode {
@@ -41,6 +45,9 @@ impl ErrorCode {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::MediaTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MediaFetchFailed | Self::MediaUnsupported => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::MediaExpired => StatusCode::GONE,
         }
     }
 }

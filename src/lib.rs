@@ -7,6 +7,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod media;
 pub mod metrics;
 pub mod net;
 pub mod procstats;

@@ -564,8 +564,8 @@ window.addEventListener('load', () => {
     setTimeout(async () => {
         // The prefs (QR keys, ADV secret) are in memory before any module is.
         await app.qrKeys();
-        const played = withGroupCollections(
-          Object.assign(moduleFactories(app), groupModuleFactories(), richModuleFactories()));
+        const played = withGroupCollections(Object.assign(
+          moduleFactories(app), groupModuleFactories(), richModuleFactories(), mediaFactories(app)));
         installModules(registry, ownModules, Object.assign(inertFactories(played), played), boot);
         window.Debug = Object.assign(window.Debug || {}, { VERSION: boot.version });
         app.socket.set({ state: 'OPENING', stream: 'CONNECTING' });

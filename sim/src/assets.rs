@@ -17,6 +17,7 @@ const SCRIPT_PARTS: &[&str] = &[
     include_str!("../assets/app.js"),
     include_str!("../assets/people.js"),
     include_str!("../assets/rich.js"),
+    include_str!("../assets/media.js"),
 ];
 
 /// The page script, `/static/app.js`.

@@ -28,6 +28,10 @@ pub struct Core {
     next_page: AtomicU64,
     /// Every message a linked page sends, as it is recorded (for latency measurements).
     pub sent_feed: broadcast::Sender<SentMessage>,
+    /// The media servers (upload and CDN).
+    pub media: crate::media::Cdn,
+    /// Plain files served at `/__sim/files/{name}` (media URLs for tests).
+    pub files: crate::media::files::Files,
 }
 
 /// One connected page (one WebSocket).
@@ -80,6 +84,8 @@ impl Core {
             counters: Mutex::new(Counters::default()),
             next_page: AtomicU64::new(1),
             sent_feed: broadcast::channel(4096).0,
+            media: crate::media::Cdn::default(),
+            files: Default::default(),
         }))
     }
 

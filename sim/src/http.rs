@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::group_control::routes())
         .merge(crate::people_api::routes())
         .merge(crate::rich_control::routes())
+        .merge(crate::media::routes())
         .with_state(state)
 }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::core::{now_secs, push, random_hex, Core};
 use crate::error::SimError;
@@ -17,9 +17,22 @@ const HISTORY: usize = 50;
 impl Core {
     /// Accepts an inbound message and pushes it to the account's linked pages (or queues it).
     pub fn send_inbound(self: &Arc<Self>, m: InboundMessage) -> Result<String, SimError> {
+        self.send_inbound_with(m, Map::new(), Map::new())
+    }
+
+    /// `send_inbound` with fields that replace the message's (`fields`) and the frame's (`frame`).
+    pub(crate) fn send_inbound_with(
+        self: &Arc<Self>,
+        m: InboundMessage,
+        fields: Map<String, Value>,
+        frame: Map<String, Value>,
+    ) -> Result<String, SimError> {
         let to = parse_number(&m.to)?;
         let (id, devices) = self.mutate(|world| {
-            let (msg, contacts, chat) = build_inbound(world, &to, &m)?;
+            let (mut msg, contacts, chat) = build_inbound(world, &to, &m)?;
+            if let Some(o) = msg.as_object_mut() {
+                o.extend(fields);
+            }
             let id = msg["id"]["_serialized"]
                 .as_str()
                 .unwrap_or_default()
@@ -30,7 +43,10 @@ impl Core {
                 }
                 InboundKind::Text => None,
             };
-            let record = json!({"msg": msg, "contacts": contacts, "chat": chat});
+            let mut record = json!({"msg": msg, "contacts": contacts, "chat": chat});
+            if let Some(o) = record.as_object_mut() {
+                o.extend(frame);
+            }
             let account = world
                 .accounts
                 .get_mut(&to)

@@ -20,6 +20,7 @@ impl Core {
         };
         let verdict = self.world().judge_send(&msg, &sent.to);
         sent.ephemeral_fields = verdict.ephemeral_fields;
+        sent.media = self.open_sent_media(&msg);
         let (id, to) = (sent.id.clone(), sent.to.clone());
         let body = sent.body.clone();
         let notice = sent.clone();
@@ -157,5 +158,6 @@ fn sent_from_wire(msg: &Value, device_id: u32) -> Option<SentMessage> {
         device_id,
         raw,
         ephemeral_fields: None,
+        media: None,
     })
 }

@@ -103,6 +103,31 @@ impl Simulator {
         self.core.send_inbound(msg)
     }
 
+    /// A media message from a phone (encrypted and put on the CDN first); answers
+    /// `{id, directPath, sha256}`.
+    pub async fn send_inbound_media(
+        &self,
+        media: crate::media::InboundMedia,
+    ) -> Result<serde_json::Value, SimError> {
+        self.core.send_inbound_media(media)
+    }
+
+    /// The media at `direct_path` expires on the CDN (downloads get 404).
+    pub fn expire_media(&self, direct_path: &str) -> bool {
+        self.core.media.expire(direct_path)
+    }
+
+    /// Serves `bytes` at `/__sim/files/{name}` with `content_type`; answers the URL.
+    pub fn serve_file(&self, name: &str, content_type: &str, bytes: Vec<u8>) -> String {
+        self.core.files.put(name, content_type, bytes.into());
+        format!("{}__sim/files/{name}", self.base_url())
+    }
+
+    /// Upload size limits of the media servers.
+    pub fn set_media_limits(&self, limits: crate::media::MediaLimits) {
+        self.core.media.set_limits(limits);
+    }
+
     /// What the account's linked devices sent, oldest first.
     pub fn sent_messages(&self, number: &str) -> Vec<SentMessage> {
         self.core.sent_messages(number)

@@ -68,6 +68,9 @@ pub struct SentMessage {
     /// (`ephemeralDuration`); `None` in other chats.
     #[serde(default)]
     pub ephemeral_fields: Option<bool>,
+    /// The media the message points at, decrypted by the servers from the CDN (hashes for tests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<crate::media::SentMedia>,
 }
 
 /// Running totals, for tests and the phone page.

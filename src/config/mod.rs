@@ -4,6 +4,7 @@
 #[cfg(test)]
 mod docs_tests;
 mod duration;
+mod media;
 mod parse;
 pub mod table;
 #[cfg(test)]
@@ -15,6 +16,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use self::media::MediaSettings;
 use self::parse::Env;
 use self::table as t;
 use crate::crypto::ArchiveKey;
@@ -98,6 +100,7 @@ pub struct Config {
     pub store_connect_attempts: u32,
     pub webhooks: WebhookSettings,
     pub security: SecuritySettings,
+    pub media: MediaSettings,
     /// How long a number check's answer is reused.
     pub number_check_ttl: Duration,
     pub calls: CallSettings,
@@ -201,6 +204,7 @@ impl Config {
             store_connect_attempts: env.get(&t::STORE_CONNECT_ATTEMPTS)?,
             webhooks: WebhookSettings::read(&env)?,
             security: SecuritySettings::read(&env)?,
+            media: MediaSettings::read(&env)?,
             number_check_ttl: env.get(&t::NUMBER_CHECK_TTL)?,
             calls: CallSettings {
                 reject: env.get(&t::REJECT_CALLS)?,

@@ -157,6 +157,8 @@ table! {
     REJECT_CALLS: bool = Value("false"), Plain, "`true` rejects every incoming WhatsApp call";
     REJECT_CALLS_REPLY: String = Unset("unset"), Plain,
         "text sent to a caller whose call was rejected";
+    MEDIA_MAX_BYTES: usize = Value("67108864"), Plain,
+        "largest media file a send accepts (64 MiB; `413 MEDIA_TOO_LARGE` above)", nonzero;
 }
 
 impl Setting {

@@ -70,6 +70,9 @@ impl From<PageError> for ApiError {
             "INVALID_REQUEST" => Self::invalid(message),
             "CONFLICT" => Self::conflict(message),
             "UNKNOWN_OP" => Self::internal(message),
+            "MEDIA_TOO_LARGE" => Self::new(ErrorCode::MediaTooLarge, message),
+            "MEDIA_UNSUPPORTED" => Self::new(ErrorCode::MediaUnsupported, message),
+            "MEDIA_EXPIRED" => Self::new(ErrorCode::MediaExpired, message),
             "INCOMPATIBLE" => {
                 Self::new(ErrorCode::ServerError, message).with_status(StatusCode::BAD_GATEWAY)
             }

@@ -11,7 +11,6 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Auth;
-use super::json::ApiJson;
 use super::query::ApiQuery;
 use super::send_parts::{self, RichParts};
 use super::webhooks::page_size;
@@ -35,8 +34,9 @@ pub struct SendRequest {
         example = "+92 300 7654321"
     )]
     to: String,
-    /// The text; not blank, at most 65536 characters. Required unless a part carries the
-    /// message (`location`, `contacts`, `poll`), and then absent.
+    /// The text (the caption when `media` is sent); not blank, at most 65536 characters.
+    /// Required unless a part carries the message: `media` (then it is the caption and may be
+    /// left out), or `location`, `contacts` or `poll` (then it is absent).
     #[schema(
         min_length = 1,
         max_length = 65536,
@@ -46,6 +46,8 @@ pub struct SendRequest {
     message: Option<String>,
     #[serde(flatten)]
     rich: RichParts,
+    /// A file to send (see `MediaRequest`); or send the body as `multipart/form-data`.
+    media: Option<super::media::MediaRequest>,
 }
 
 // Also what a retry with the same `Idempotency-Key` gets again: the store keeps it as JSON.
@@ -74,7 +76,10 @@ pub struct IdempotencyKey(
 /// message, mentioning numbers or previewing a link; returns WhatsApp's own message id.
 #[utoipa::path(
     post, path = "/wa/send/{id}", tag = "messages", params(("id" = String, Path, description = "The connection id returned by `POST /wa/add-number`"), IdempotencyKey),
-    request_body = SendRequest,
+    request_body(content(
+        (SendRequest = "application/json"),
+        (super::media::SendForm = "multipart/form-data"),
+    )),
     responses(
         (status = 200, description = "Sent", body = SendResponse, headers(
             ("Idempotent-Replayed" = String, description = "`true` when this is the stored result of an earlier request with the same `Idempotency-Key`"),
@@ -82,9 +87,9 @@ pub struct IdempotencyKey(
         (status = 400, description = "`INVALID_REQUEST`: a bad body or `Idempotency-Key`", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: WhatsApp Web does not know the `replyTo` message", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`: the number is not linked (yet); `CONFLICT`: the `Idempotency-Key` is in use or was used with another body, or WhatsApp does not allow replying to the `replyTo` message", body = ErrorBody),
-        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
-        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
-        (status = 422, description = "`MESSAGE_FAILED`: the recipient is not on WhatsApp", body = ErrorBody),
+        (status = 413, description = "`MEDIA_TOO_LARGE`: the media (or the body carrying it) is over `MEDIA_MAX_BYTES`, or over WhatsApp's limit for its type", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `application/json` or `multipart/form-data`", body = ErrorBody),
+        (status = 422, description = "`MESSAGE_FAILED`: the recipient is not on WhatsApp; `MEDIA_FETCH_FAILED`: the media URL could not be fetched; `MEDIA_UNSUPPORTED`: bytes that contradict the mimetype, a non-image as a sticker, …", body = ErrorBody),
         (status = 502, description = "`MESSAGE_FAILED`: WhatsApp refused the message", body = ErrorBody),
     )
 )]
@@ -93,19 +98,40 @@ pub async fn send(
     Auth(caller): Auth,
     Path(id): Path<String>,
     headers: HeaderMap,
-    ApiJson(req): ApiJson<SendRequest>,
+    request: axum::extract::Request,
 ) -> Result<Response, ApiError> {
+    let body = super::media::read_send_body::<SendRequest>(&state, &headers, request).await?;
+    let (req, upload) = (body.request, body.upload);
     let to = ChatId::parse(&req.to).map_err(ApiError::invalid)?;
-    let text = send_parts::text(req.message, &req.rich.content())?;
-    let message = req.rich.apply(OutgoingMessage::text(text))?;
+    let spec = req
+        .media
+        .clone()
+        .or(upload.as_ref().map(|_| Default::default()));
+    let text = send_text(&req, spec.as_ref())?;
+    let key = idempotency_key(&headers)?;
     let connection = state.owned(&caller, &id).await?;
+    let media = match &spec {
+        Some(spec) => Some(super::media::prepare(&state, spec, upload).await?),
+        None => None,
+    };
+    let mut message = req.rich.apply(OutgoingMessage::text(text))?;
+    let mut staged = None;
+    if let Some(media) = &media {
+        let (with_media, token) =
+            super::media::stage_into(&state, &connection, media, message).await?;
+        (message, staged) = (with_media, Some(token));
+    }
     let out = Outgoing {
         connection: &connection,
         to,
         message,
-        idempotency_key: idempotency_key(&headers)?,
+        idempotency_key: key,
     };
-    let receipt: Receipt<SendResponse> = state.manager.send(out).await?;
+    let sent: Result<Receipt<SendResponse>, _> = state.manager.send(out).await;
+    if let Some(token) = staged {
+        crate::media::release(&state.manager, &connection, &token).await;
+    }
+    let receipt = sent?;
     let mut response = Json(receipt.response).into_response();
     if receipt.replayed {
         response
@@ -139,6 +165,25 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
             ))
         })?;
     Ok(Some(key))
+}
+
+/// The text of a send (see `send_parts::text`): media is a part that takes a caption (`message`
+/// or `media.caption`), which may be left out.
+fn send_text(
+    req: &SendRequest,
+    media: Option<&super::media::MediaRequest>,
+) -> Result<String, ApiError> {
+    let mut content = req.rich.content();
+    if media.is_some() {
+        content.push(send_parts::Content {
+            name: "media",
+            takes_text: true,
+        });
+    }
+    let caption = media.and_then(|m| m.caption.clone());
+    let text = req.message.clone().or(caption);
+    let text = text.filter(|t| media.is_none() || !t.trim().is_empty());
+    send_parts::text(text, &content)
 }
 
 pub(super) fn validate_message(message: &str) -> Result<(), ApiError> {

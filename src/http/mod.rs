@@ -15,6 +15,7 @@ mod keys;
 mod limits;
 mod me;
 mod message_actions;
+mod media;
 mod messages;
 mod metrics;
 pub mod numbers;

@@ -37,6 +37,7 @@ const DRIVER_JS: &str = concat!(
     include_str!("page/contacts.js"),
     include_str!("page/rich.js"),
     include_str!("page/actions.js"),
+    include_str!("page/media.js"),
     include_str!("page/boot.js"),
     "})();\n",
 );
@@ -46,6 +47,9 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 const NAVIGATE_TIMEOUT: Duration = Duration::from_secs(60);
 /// A send awaits WhatsApp's server ack inside the page for up to 20 s (see page/sending.js).
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+/// A send with media also preps, encrypts and uploads the file in the page (64 MiB takes seconds
+/// on the simulator; a slow uplink to WhatsApp's servers takes longer).
+const MEDIA_SEND_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// What the driver reports to its session, tagged with the browser generation that produced it so
 /// that a late signal from a replaced browser is recognised and ignored.
@@ -256,13 +260,19 @@ impl Driver for ChromiumDriver {
     }
 
     async fn send(&self, to: &str, message: &OutgoingMessage) -> Result<SendReply, DriverError> {
+        let message_has_media = message.parts.contains_key("media");
         // JSON is a JavaScript expression: the message needs no other encoding.
         let message = serde_json::to_string(message).expect("messages serialize");
         let expr = format!(
             "window.__waGateway ? window.__waGateway.send({}, {message}) : null",
             js_string(to),
         );
-        let value: Option<SendReply> = self.eval(&expr, SEND_TIMEOUT, "send").await?;
+        let limit = if message_has_media {
+            MEDIA_SEND_TIMEOUT
+        } else {
+            SEND_TIMEOUT
+        };
+        let value: Option<SendReply> = self.eval(&expr, limit, "send").await?;
         value.ok_or(DriverError::NotReady)
     }
 

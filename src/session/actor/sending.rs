@@ -23,6 +23,8 @@ const PART_CODES: &[&str] = &[
     "FORBIDDEN",
     "CONFLICT",
     "INCOMPATIBLE",
+    "MEDIA_TOO_LARGE",
+    "MEDIA_UNSUPPORTED",
 ];
 
 /// One try at sending through the current browser.
