@@ -26,6 +26,7 @@ pub enum ErrorCode {
     Conflict,
     LimitReached,
     NotFound,
+    WhatsappRefused,
 }
 
 impl ErrorCode {
@@ -35,7 +36,7 @@ impl ErrorCode {
             Self::InvalidRequest => StatusCode::BAD_REQUEST,
             Self::SessionNotFound | Self::NotFound => StatusCode::NOT_FOUND,
             Self::WhatsappNotReady | Self::Conflict | Self::LimitReached => StatusCode::CONFLICT,
-            Self::MessageFailed => StatusCode::BAD_GATEWAY,
+            Self::MessageFailed | Self::WhatsappRefused => StatusCode::BAD_GATEWAY,
             Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,

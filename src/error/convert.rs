@@ -6,7 +6,7 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::http::StatusCode;
 
 use super::{ApiError, ErrorCode};
-use crate::session::{ManagerError, SendError};
+use crate::session::{ManagerError, PageError, SendError};
 use crate::store::StoreError;
 
 impl From<StoreError> for ApiError {
@@ -31,6 +31,7 @@ impl From<ManagerError> for ApiError {
                 Self::conflict(err.to_string())
             }
             ManagerError::Send(e) => e.into(),
+            ManagerError::Page(e) => e.into(),
             ManagerError::Store(e) => e.into(),
         }
     }
@@ -47,6 +48,32 @@ impl From<SendError> for ApiError {
             SendError::Refused(_) | SendError::Failed(_) => {
                 Self::new(ErrorCode::MessageFailed, message)
             }
+            SendError::Rejected { code, message } => PageError::Refused { code, message }.into(),
+        }
+    }
+}
+
+/// The page's codes that name an API error; any other is WhatsApp's own refusal.
+impl From<PageError> for ApiError {
+    fn from(err: PageError) -> Self {
+        let (code, message) = match err {
+            PageError::Refused { code, message } => (code, message),
+            PageError::Failed(cause) => {
+                tracing::warn!(%cause, "page operation failed");
+                let why = "WhatsApp Web did not complete the request; retry later";
+                return Self::new(ErrorCode::ServerError, why).with_status(StatusCode::BAD_GATEWAY);
+            }
+        };
+        match code.as_str() {
+            "NOT_FOUND" => Self::not_found(message),
+            "FORBIDDEN" => Self::forbidden(message),
+            "INVALID_REQUEST" => Self::invalid(message),
+            "CONFLICT" => Self::conflict(message),
+            "UNKNOWN_OP" => Self::internal(message),
+            "INCOMPATIBLE" => {
+                Self::new(ErrorCode::ServerError, message).with_status(StatusCode::BAD_GATEWAY)
+            }
+            _ => Self::new(ErrorCode::WhatsappRefused, format!("{message} ({code})")),
         }
     }
 }

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 
 mod lifecycle;
 mod loading;
+mod page;
 mod page_events;
 mod phone;
 mod sending;
@@ -18,6 +19,7 @@ mod state;
 mod tests;
 
 pub(super) use self::loading::UNAVAILABLE;
+use self::page::PendingPage;
 use self::sending::PendingSend;
 use self::state::{Browser, Link, State, Tries};
 use super::handle::{Command, Live, SessionHandle};
@@ -75,6 +77,8 @@ pub struct Session {
     live: watch::Sender<Live>,
     generation: u64,
     waiting: VecDeque<PendingSend>,
+    /// Page requests waiting for the connection to be ready.
+    pages: Vec<PendingPage>,
     ledger: Ledger,
     /// The earliest moment the next message may be sent (pacing).
     next_send_at: Instant,
@@ -126,6 +130,7 @@ impl Session {
             live,
             generation: 0,
             waiting: VecDeque::new(),
+            pages: Vec::new(),
             next_send_at: Instant::now(),
             qr_wait_ends,
         };
@@ -182,6 +187,7 @@ impl Session {
     fn next_deadline(&self) -> Option<Instant> {
         [
             self.send_deadline(),
+            self.page_deadline(),
             self.state.deadline(),
             self.ledger.retry_at(),
             self.qr_wait_ends,
@@ -227,7 +233,7 @@ impl Session {
 
     async fn on_command(&mut self, cmd: Command) -> Flow {
         match cmd {
-            Command::Send { to, body, reply } => self.on_send(to, body, reply).await,
+            Command::Send { to, message, reply } => self.on_send(to, message, reply).await,
             Command::Disconnect { reply } => {
                 self.logout().await;
                 let flow = self.end("API_DISCONNECT", true).await;
@@ -250,6 +256,10 @@ impl Session {
                 let flow = self.stop(true).await;
                 let _ = reply.send(());
                 flow
+            }
+            Command::Page { reply } => {
+                self.on_page(reply);
+                Flow::Continue
             }
         }
     }

@@ -1,10 +1,12 @@
 //! The public face of a session: its live state and the handle everything else talks to it with.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::domain::ChatId;
+use crate::whatsapp::{OutgoingMessage, PageCaller};
 
 /// What the session is doing, published on a watch channel for the manager and the API.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +59,10 @@ pub enum SendError {
     Failed(String),
     #[error("too many messages are waiting to be sent on this connection; retry later")]
     QueueFull,
+    /// A part of the message that cannot be sent (a quoted message that does not exist…), with
+    /// the page's code, mapped to the API as a page operation's refusal is.
+    #[error("{message}")]
+    Rejected { code: String, message: String },
 }
 
 impl SendError {
@@ -68,6 +74,7 @@ impl SendError {
             Self::Refused(_) => "refused",
             Self::Failed(_) => "failed",
             Self::QueueFull => "queue_full",
+            Self::Rejected { .. } => "rejected",
         }
     }
 }
@@ -75,7 +82,7 @@ impl SendError {
 pub enum Command {
     Send {
         to: ChatId,
-        body: String,
+        message: OutgoingMessage,
         reply: oneshot::Sender<Result<Sent, SendError>>,
     },
     /// Log out of WhatsApp, close the browser, end with `API_DISCONNECT`.
@@ -85,7 +92,12 @@ pub enum Command {
     GiveUp { reply: oneshot::Sender<()> },
     /// Close the browser and stop; the connection stays as it is in the store (gateway shutdown).
     Shutdown { reply: oneshot::Sender<()> },
+    /// The page's caller for feature operations, once the connection is ready.
+    Page { reply: oneshot::Sender<PageReply> },
 }
+
+/// What a page request gets: the running page, or why there is none.
+pub type PageReply = Result<Arc<dyn PageCaller>, SendError>;
 
 /// The cheap, cloneable way in to a session.
 #[derive(Clone)]
@@ -120,11 +132,22 @@ impl SessionHandle {
         waited.unwrap_or_else(|| self.live.borrow().phase.clone())
     }
 
-    pub async fn send(&self, to: ChatId, body: String) -> Result<Sent, SendError> {
+    pub async fn send(&self, to: ChatId, message: OutgoingMessage) -> Result<Sent, SendError> {
         let (reply, rx) = oneshot::channel();
         let ended = || SendError::NotReady("the connection has ended".into());
         self.tx
-            .send(Command::Send { to, body, reply })
+            .send(Command::Send { to, message, reply })
+            .await
+            .map_err(|_| ended())?;
+        rx.await.map_err(|_| ended())?
+    }
+
+    /// The running page, waiting (bounded) while a linked connection gets ready.
+    pub async fn page(&self) -> PageReply {
+        let (reply, rx) = oneshot::channel();
+        let ended = || SendError::NotReady("the connection has ended".into());
+        self.tx
+            .send(Command::Page { reply })
             .await
             .map_err(|_| ended())?;
         rx.await.map_err(|_| ended())?
@@ -159,7 +182,8 @@ impl SessionHandle {
         body: String,
     ) -> oneshot::Receiver<Result<Sent, SendError>> {
         let (reply, rx) = oneshot::channel();
-        let cmd = Command::Send { to, body, reply };
+        let message = OutgoingMessage::text(body);
+        let cmd = Command::Send { to, message, reply };
         assert!(self.tx.send(cmd).await.is_ok(), "the session stopped");
         for _ in 0..10_000 {
             if self.tx.capacity() == self.tx.max_capacity() {

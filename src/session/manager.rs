@@ -41,6 +41,8 @@ pub enum ManagerError {
     #[error(transparent)]
     Send(#[from] SendError),
     #[error(transparent)]
+    Page(#[from] super::page::PageError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 

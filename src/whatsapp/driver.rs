@@ -1,5 +1,6 @@
-//! The Chromium driver: one page running WhatsApp Web with `driver.js` injected. It turns binding
-//! calls into typed [`PageEvent`]s and runs commands (send, logout) with a timeout on every call.
+//! The Chromium driver: one page running WhatsApp Web with the driver script (`page/*.js`)
+//! injected. It turns binding calls into typed [`PageEvent`]s and runs commands (send, logout,
+//! feature operations) with a timeout on every call.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -17,17 +18,28 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::browser::BrowserProcess;
+use super::caller::{self, ChromiumCaller};
 use super::events::PageEvent;
 use super::load::{self, Outcome};
-use super::port::{Driver, Launcher};
+use super::port::{Driver, Launcher, PageCaller};
+use super::OutgoingMessage;
 use crate::config::ChromeFlags;
 
-const DRIVER_JS: &str = include_str!("driver.js");
+/// The driver script: the files of `page/`, joined into one function body (see `page/prelude.js`).
+const DRIVER_JS: &str = concat!(
+    "(() => {\n",
+    include_str!("page/prelude.js"),
+    include_str!("page/linking.js"),
+    include_str!("page/messages.js"),
+    include_str!("page/sending.js"),
+    include_str!("page/boot.js"),
+    "})();\n",
+);
 const BINDING: &str = "__waGatewayEmit";
 /// Every CDP call gets its own deadline: a crashed page would otherwise hang a call for 30 s.
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 const NAVIGATE_TIMEOUT: Duration = Duration::from_secs(60);
-/// A send awaits WhatsApp's server ack inside the page for up to 20 s (see driver.js).
+/// A send awaits WhatsApp's server ack inside the page for up to 20 s (see page/sending.js).
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the driver reports to its session, tagged with the browser generation that produced it so
@@ -62,6 +74,10 @@ pub enum DriverError {
     NotReady,
     #[error("unexpected reply from the page: {0}")]
     BadReply(String),
+    /// A feature operation that WhatsApp Web (or the driver on its behalf) refused, with a code
+    /// such as `NOT_FOUND` or `FORBIDDEN` (see `page/prelude.js`).
+    #[error("{code}: {message}")]
+    Refused { code: String, message: String },
 }
 
 impl DriverError {
@@ -215,12 +231,7 @@ impl ChromiumDriver {
         limit: Duration,
         what: &'static str,
     ) -> Result<T, DriverError> {
-        let result = tokio::time::timeout(limit, self.page.evaluate(expr))
-            .await
-            .map_err(|_| DriverError::Timeout(what))??;
-        result
-            .into_value()
-            .map_err(|e| DriverError::BadReply(e.to_string()))
+        caller::evaluate(&self.page, expr, limit, what).await
     }
 }
 
@@ -230,11 +241,18 @@ impl Driver for ChromiumDriver {
         self.process.pid()
     }
 
-    async fn send_text(&self, to: &str, body: &str) -> Result<SendReply, DriverError> {
+    fn caller(&self) -> Arc<dyn PageCaller> {
+        Arc::new(ChromiumCaller {
+            page: self.page.clone(),
+        })
+    }
+
+    async fn send(&self, to: &str, message: &OutgoingMessage) -> Result<SendReply, DriverError> {
+        // JSON is a JavaScript expression: the message needs no other encoding.
+        let message = serde_json::to_string(message).expect("messages serialize");
         let expr = format!(
-            "window.__waGateway ? window.__waGateway.send({}, {}) : null",
+            "window.__waGateway ? window.__waGateway.send({}, {message}) : null",
             js_string(to),
-            js_string(body)
         );
         let value: Option<SendReply> = self.eval(&expr, SEND_TIMEOUT, "send").await?;
         value.ok_or(DriverError::NotReady)

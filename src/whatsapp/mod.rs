@@ -2,11 +2,13 @@
 //! WhatsApp Web surface only.
 
 mod browser;
+mod caller;
 mod driver;
 pub mod events;
 pub mod guard;
 mod guarded;
 mod load;
+mod outgoing;
 mod port;
 pub mod probe;
 pub mod sweep;
@@ -14,5 +16,6 @@ pub mod sweep;
 pub use browser::BrowserProcess;
 pub use driver::{ChromiumLauncher, DriverError, LaunchSpec, SendReply, Signal, SignalKind};
 pub use events::{ack_name, is_fatal_state, PageEvent, WaMessage};
-pub use port::{Driver, Launcher};
+pub use outgoing::OutgoingMessage;
+pub use port::{Driver, Launcher, PageCaller};
 pub use probe::{public_url, WaWebProbe};

@@ -2,12 +2,17 @@
 //! [`Launcher`] started, so its rules can be tested against a scripted fake in milliseconds
 //! while production launches Chromium ([`super::ChromiumLauncher`]).
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use async_trait::async_trait;
+use serde_json::Value;
 use tokio::sync::mpsc;
 
 #[cfg(doc)]
 use super::driver::SignalKind;
 use super::driver::{DriverError, LaunchSpec, SendReply, Signal};
+use super::OutgoingMessage;
 
 /// One running WhatsApp Web page. Page events arrive on the signal channel given at launch.
 #[async_trait]
@@ -15,8 +20,11 @@ pub trait Driver: Send + Sync {
     /// The browser's process id, when there is a process.
     fn pid(&self) -> Option<u32>;
 
-    /// Sends a text through WhatsApp Web; `to` is a serialized chat id.
-    async fn send_text(&self, to: &str, body: &str) -> Result<SendReply, DriverError>;
+    /// A way to run feature operations in this page from outside the session's actor.
+    fn caller(&self) -> Arc<dyn PageCaller>;
+
+    /// Sends a message through WhatsApp Web; `to` is a serialized chat id.
+    async fn send(&self, to: &str, message: &OutgoingMessage) -> Result<SendReply, DriverError>;
 
     /// Asks WhatsApp for a pairing code that links `phone` (digits) without a QR, and returns it
     /// as the page got it (8 characters). Later codes arrive as [`super::PageEvent::PairingCode`].
@@ -35,6 +43,16 @@ pub trait Driver: Send + Sync {
 
     /// Closes the browser and waits for it; no process outlives this call.
     async fn close(self: Box<Self>);
+}
+
+/// Runs the driver's feature operations (`page/*.js` `defineOps`) in a running page. Cheap to
+/// hold and independent of the session's mailbox, so that a long operation (an upload) never
+/// holds up the session's other work; once the browser is gone every call fails.
+#[async_trait]
+pub trait PageCaller: Send + Sync {
+    /// Runs operation `op` with JSON `args` within `limit`: its JSON value, or
+    /// [`DriverError::Refused`] with the page's code, or [`DriverError::NotReady`] before sync.
+    async fn call(&self, op: &str, args: Value, limit: Duration) -> Result<Value, DriverError>;
 }
 
 /// Starts a connection's browser: the factory a session holds.

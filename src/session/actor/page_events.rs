@@ -235,6 +235,7 @@ impl Session {
             backup_at,
         });
         self.emit(Event::Ready(ReadyData { number, profile })).await;
+        self.answer_pages();
         self.pump_sends().await
     }
 

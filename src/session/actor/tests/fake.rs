@@ -7,10 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use serde_json::{json, Value};
 use tokio::sync::{mpsc, watch};
 
 use crate::whatsapp::{
-    Driver, DriverError, LaunchSpec, Launcher, PageEvent, SendReply, Signal, SignalKind,
+    Driver, DriverError, LaunchSpec, Launcher, OutgoingMessage, PageCaller, PageEvent, SendReply,
+    Signal, SignalKind,
 };
 
 /// What the session asked of a browser.
@@ -22,6 +24,11 @@ pub enum Call {
     },
     PairingCode {
         phone: String,
+    },
+    /// A feature operation, run by the browser with this pid.
+    Page {
+        op: String,
+        pid: u32,
     },
     /// WhatsApp Web was loaded (again).
     Open,
@@ -199,8 +206,15 @@ impl Driver for FakeDriver {
         Some(self.pid)
     }
 
-    async fn send_text(&self, to: &str, body: &str) -> Result<SendReply, DriverError> {
-        let (to, body) = (to.to_owned(), body.to_owned());
+    fn caller(&self) -> Arc<dyn PageCaller> {
+        Arc::new(FakeCaller {
+            script: self.script.clone(),
+            pid: self.pid,
+        })
+    }
+
+    async fn send(&self, to: &str, message: &OutgoingMessage) -> Result<SendReply, DriverError> {
+        let (to, body) = (to.to_owned(), message.text.clone());
         let mut reply = None;
         self.script.send_modify(|s| {
             s.calls.push(Call::Send { to, body });
@@ -288,5 +302,25 @@ pub fn refused(code: &str, detail: &str) -> SendReply {
         ack: None,
         code: Some(code.to_owned()),
         detail: Some(detail.to_owned()),
+    }
+}
+
+/// Answers every operation with its name, its arguments and the pid of the browser that ran it.
+struct FakeCaller {
+    script: Arc<watch::Sender<Script>>,
+    pid: u32,
+}
+
+#[async_trait]
+impl PageCaller for FakeCaller {
+    async fn call(&self, op: &str, args: Value, _limit: Duration) -> Result<Value, DriverError> {
+        let (op, pid) = (op.to_owned(), self.pid);
+        self.script.send_modify(|s| {
+            s.calls.push(Call::Page {
+                op: op.clone(),
+                pid,
+            })
+        });
+        Ok(json!({ "op": op, "args": args, "pid": pid }))
     }
 }

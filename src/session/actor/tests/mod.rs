@@ -4,6 +4,7 @@
 mod backups;
 mod ending;
 mod fake;
+mod page;
 mod pairing;
 mod phone;
 mod recovery;
