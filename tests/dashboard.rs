@@ -75,8 +75,7 @@ async fn an_operator_links_a_number_by_qr_and_the_row_turns_connected_without_a_
 async fn link_by_pairing_code(app: &TestApp, dash: &Dashboard) {
     dash.click("#nav a[data-page=link]").await;
     dash.type_into("#link-phone", "+92 333 9998877").await;
-    dash.click("#link-phone ~ button, form:has(#link-phone) button[type=submit]")
-        .await;
+    dash.click("#link-code-submit").await;
     let code = dash
         .wait_for(
             "the pairing code",
@@ -169,6 +168,13 @@ async fn a_text_sent_from_the_form_reaches_read_and_an_inbound_message_appears()
     dash.assert_accessible("a connection's page").await;
     dash.screenshot("connection-page").await;
 
+    disconnect_through_the_page(&app, &dash, &id).await;
+    dash.finish("send-receive-disconnect").await;
+    app.shutdown().await;
+}
+
+/// Disconnect… → the confirmation → the page shows it ended; the record is archived.
+async fn disconnect_through_the_page(app: &TestApp, dash: &Dashboard, id: &str) {
     dash.click("#disconnect").await;
     dash.wait_for("the confirmation", "document.querySelector('dialog[open]')")
         .await;
@@ -184,12 +190,10 @@ async fn a_text_sent_from_the_form_reaches_read_and_an_inbound_message_appears()
         "document.querySelector('#toast').textContent.includes('Disconnected.')",
     )
     .await;
-    let record = admin(&app).connection(&id).await;
+    let record = admin(app).connection(id).await;
     assert_eq!(record["status"], "disconnected", "{record}");
     assert_eq!(record["reason"], "API_DISCONNECT", "{record}");
     assert_eq!(record["archived"], true, "{record}");
-    dash.finish("send-receive-disconnect").await;
-    app.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -268,8 +272,17 @@ async fn an_admin_creates_and_revokes_keys_and_a_viewer_cannot_send() {
         .await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
 
+    a_viewer_sees_no_send_form(&app, &dash, &viewer, &id).await;
+    dash.finish("keys-and-viewer").await;
+    app.shutdown().await;
+    common::mongo::drop_database(&uri, &db).await;
+}
+
+/// Signed in with a viewer key: no keys, no linking, no send form, reply or disconnect, a
+/// read-only webhook; and the server refuses a send anyway.
+async fn a_viewer_sees_no_send_form(app: &TestApp, dash: &Dashboard, viewer: &str, id: &str) {
     dash.click("#signout").await;
-    dash.sign_in(&viewer).await;
+    dash.sign_in(viewer).await;
     assert_eq!(dash.text("#who").await, "viewer · default");
     let hidden: Vec<bool> = dash
         .eval(
@@ -299,13 +312,10 @@ async fn an_admin_creates_and_revokes_keys_and_a_viewer_cannot_send() {
     dash.assert_accessible("a connection's page for a viewer")
         .await;
     // The server refuses it anyway.
-    let r = Api::with_key(&app.base, &viewer)
-        .send(&id, BOB, "sneaky")
+    let r = Api::with_key(&app.base, viewer)
+        .send(id, BOB, "sneaky")
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    dash.finish("keys-and-viewer").await;
-    app.shutdown().await;
-    common::mongo::drop_database(&uri, &db).await;
 }
 
 /// Creates a key through the form; returns the key the page shows once.

@@ -24,8 +24,13 @@ export function load(myRole) {
   role = myRole;
   if (!loaded) {
     loaded = (async () => {
-      const list = await get('/wa/connections');
+      // Events that arrive while the list loads are applied on top of it, in order.
+      const early = [];
+      const hold = subscribe((e) => early.push(e));
+      let list;
+      try { list = await get('/wa/connections'); } finally { hold(); }
       for (const c of list) connections.set(c.connectionId, { ...c });
+      early.forEach(apply);
       changed(null);
       subscribe(apply);
       details([...connections.values()].filter((c) => c.status === 'connected').map((c) => c.connectionId));

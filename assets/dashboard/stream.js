@@ -4,6 +4,9 @@
 
 import { key, unauthorized } from './api.js';
 
+/** Every event the gateway sends, in its documented order (a unit test holds this to the server's list). */
+export const EVENT_NAMES = ['qr', 'pairing_code', 'loading', 'authenticated', 'ready', 'message', 'message_create', 'message_ack', 'change_state', 'disconnected'];
+
 /** Opens a stream; `onEvent(envelope)` for each event, `onState('live'|'reconnecting')`. */
 export function openStream({ query = '', lastEventId = null, onEvent, onState = () => {} }) {
   const control = new AbortController();

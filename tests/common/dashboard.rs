@@ -75,59 +75,52 @@ impl Dashboard {
 
     /// Records console errors, exceptions, error log entries and CSP violations.
     async fn listen(&mut self) {
-        let page = &self.page;
-        let console = page
-            .event_listener::<EventConsoleApiCalled>()
-            .await
-            .unwrap();
-        let thrown = page.event_listener::<EventExceptionThrown>().await.unwrap();
-        let log = page.event_listener::<EventEntryAdded>().await.unwrap();
-        let csp = page.event_listener::<EventBindingCalled>().await.unwrap();
-        let p = self.problems.clone();
-        self.listeners.push(tokio::spawn(console.for_each(move |e| {
-            if matches!(
+        let page = self.page.clone();
+        self.record::<EventConsoleApiCalled>(&page, |e| {
+            let error = matches!(
                 e.r#type,
                 ConsoleApiCalledType::Error | ConsoleApiCalledType::Assert
-            ) {
-                let args: Vec<String> = e.args.iter().map(|a| format!("{:?}", a.value)).collect();
-                p.lock()
-                    .unwrap()
-                    .push(format!("console.error: {}", args.join(" ")));
-            }
-            async {}
-        })));
-        let p = self.problems.clone();
-        self.listeners.push(tokio::spawn(thrown.for_each(move |e| {
+            );
+            let args: Vec<String> = e.args.iter().map(|a| format!("{:?}", a.value)).collect();
+            error.then(|| format!("console.error: {}", args.join(" ")))
+        })
+        .await;
+        self.record::<EventExceptionThrown>(&page, |e| {
             let d = &e.exception_details;
             let what = d.exception.as_ref().and_then(|x| x.description.clone());
-            p.lock()
-                .unwrap()
-                .push(format!("exception: {} {what:?}", d.text));
-            async {}
-        })));
-        let p = self.problems.clone();
-        self.listeners.push(tokio::spawn(log.for_each(move |e| {
-            if e.entry.level == LogEntryLevel::Error {
-                let entry = &e.entry;
-                p.lock()
-                    .unwrap()
-                    .push(format!("log error: {} {:?}", entry.text, entry.url));
-            }
-            async {}
-        })));
-        let p = self.problems.clone();
-        self.listeners.push(tokio::spawn(csp.for_each(move |e| {
-            if e.name == "dashboardTestViolation" {
-                p.lock()
-                    .unwrap()
-                    .push(format!("CSP violation: {}", e.payload));
-            }
-            async {}
-        })));
+            Some(format!("exception: {} {what:?}", d.text))
+        })
+        .await;
+        self.record::<EventEntryAdded>(&page, |e| {
+            let entry = &e.entry;
+            (entry.level == LogEntryLevel::Error)
+                .then(|| format!("log error: {} {:?}", entry.text, entry.url))
+        })
+        .await;
+        self.record::<EventBindingCalled>(&page, |e| {
+            (e.name == "dashboardTestViolation").then(|| format!("CSP violation: {}", e.payload))
+        })
+        .await;
         page.execute(AddBindingParams::new("dashboardTestViolation"))
             .await
             .unwrap();
         page.evaluate_on_new_document(CSP_WATCH).await.unwrap();
+    }
+
+    /// Keeps what `problem` makes of each event of kind `E` as a problem.
+    async fn record<E>(&mut self, page: &Page, problem: fn(&E) -> Option<String>)
+    where
+        E: chromiumoxide::cdp::IntoEventKind + Unpin + std::fmt::Debug + Send + Sync + 'static,
+    {
+        let mut events = page.event_listener::<E>().await.expect("an event listener");
+        let problems = self.problems.clone();
+        self.listeners.push(tokio::spawn(async move {
+            while let Some(event) = events.next().await {
+                if let Some(p) = problem(&event) {
+                    problems.lock().unwrap().push(p);
+                }
+            }
+        }));
     }
 
     /// The window size (CSS pixels); `mobile` emulates a phone.

@@ -86,21 +86,28 @@ function live(e, id, head, ctx, list, messages) {
       from: d.from, to: d.to, timestamp: d.timestamp, status: d.fromMe ? undefined : 'received' });
   }
   if (e.event === 'message_ack') {
-    const m = messages.get(e.data.messageId);
     const status = ACK_STATUS[e.data.ackName];
-    if (m && status && rank(status) >= rank(m.status)) show(list, messages, { ...m, status });
+    const m = messages.get(e.data.messageId);
+    if (!status) return;
+    // An ack can overtake the send's answer: keep it until the message itself shows up.
+    if (!m) messages.set(e.data.messageId, { messageId: e.data.messageId, status, early: true });
+    else if (m.early) m.status = best(m.status, status);
+    else show(list, messages, { messageId: e.data.messageId, status });
   }
 }
 
 const ORDER = ['failed', 'pending', 'sent', 'delivered', 'read', 'played'];
 const rank = (s) => (s === 'failed' ? 99 : ORDER.indexOf(s));
+/** The further of two delivery states (acks and snapshots arrive in any order). */
+const best = (a, b) => (!a ? b : !b ? a : rank(b) >= rank(a) ? b : a);
 
 /** Adds or updates one message in the list (oldest first, newest at the bottom). */
 function show(list, messages, m) {
   if (!m.messageId) return;
   const old = messages.get(m.messageId);
   const merged = { ...old, ...Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined)) };
-  merged.status ||= merged.direction === 'inbound' ? 'received' : 'pending';
+  merged.status = best(old && old.status, m.status) || (merged.direction === 'inbound' ? 'received' : 'pending');
+  delete merged.early;
   messages.set(m.messageId, merged);
   const item = bubble(merged, list.dataset.reply === 'yes');
   const existing = list.querySelector(`li[data-message-id="${CSS.escape(m.messageId)}"]`);

@@ -2,9 +2,9 @@
 
 import { fill, h, heading, time } from '../dom.js';
 import { connections } from '../connections-state.js';
-import { subscribe } from '../stream.js';
+import { EVENT_NAMES, subscribe } from '../stream.js';
 
-const TYPES = ['all', 'qr', 'pairing_code', 'loading', 'authenticated', 'ready', 'message', 'message_create', 'message_ack', 'change_state', 'disconnected'];
+const TYPES = ['all', ...EVENT_NAMES];
 const KEEP = 200;
 
 export function render(main) {

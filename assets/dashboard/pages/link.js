@@ -11,7 +11,7 @@ export function render(main) {
   const phoneInput = h('input', { id: 'link-phone', type: 'tel', inputmode: 'tel', autocomplete: 'off', placeholder: '+92 300 1234567' });
   const codeForm = h('form', { class: 'row' },
     h('label', { for: 'link-phone' }, 'Phone number (international format)', phoneInput),
-    h('button', { type: 'submit', class: 'secondary', text: 'Get a pairing code' }));
+    h('button', { type: 'submit', class: 'secondary', id: 'link-code-submit', text: 'Get a pairing code' }));
   let stop = () => {};
   const begin = async (body) => {
     stop();

@@ -3,9 +3,8 @@
 
 import { del, enc, get, post, put } from '../api.js';
 import { badge, errorBox, fill, h, time, toast } from '../dom.js';
-import { subscribe } from '../stream.js';
+import { EVENT_NAMES as EVENTS, subscribe } from '../stream.js';
 
-const EVENTS = ['qr', 'pairing_code', 'loading', 'authenticated', 'ready', 'message', 'message_create', 'message_ack', 'change_state', 'disconnected'];
 
 export function webhookSection(ctx, id) {
   const settings = h('div', { id: 'webhook-settings' });

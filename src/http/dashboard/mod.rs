@@ -124,4 +124,18 @@ mod tests {
         assert!(!accepts_gzip(&with("br")));
         assert!(!accepts_gzip(&HeaderMap::new()));
     }
+
+    #[test]
+    fn the_pages_know_every_event_the_gateway_sends() {
+        let stream = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/dashboard/stream.js"
+        ));
+        let line = stream
+            .lines()
+            .find(|l| l.starts_with("export const EVENT_NAMES = ["))
+            .expect("stream.js exports EVENT_NAMES");
+        let names: Vec<&str> = line.split('\'').skip(1).step_by(2).collect();
+        assert_eq!(names, crate::events::EVENT_NAMES);
+    }
 }
