@@ -86,6 +86,14 @@ pub struct ParticipantResult {
     pub invite_sent: Option<bool>,
 }
 
+/// A person: a phone number in international format, a `…@c.us` or a `…@lid` id.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(
+    pattern = r"^(\+?[ ()\-.]*[1-9]([ ()\-.]*[0-9]){5,14}[ ()\-.]*|[1-9][0-9]{5,14}@c\.us|[0-9]{1,20}@lid)$",
+    example = "923007654321"
+)]
+pub struct UserId(pub String);
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateGroupBody {
@@ -93,9 +101,9 @@ pub struct CreateGroupBody {
     #[schema(min_length = 1, max_length = 100, pattern = r"\S", example = "Team")]
     pub subject: String,
     /// Phone numbers (or `…@c.us` ids) to add; 0-100 of them.
-    #[schema(max_items = 100, example = json!(["923007654321"]))]
+    #[schema(max_items = 100, example = json!(["923007654321"]), inline)]
     #[serde(default)]
-    pub participants: Vec<String>,
+    pub participants: Vec<UserId>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -105,24 +113,28 @@ pub struct CreatedGroup {
     pub participants: Vec<ParticipantResult>,
 }
 
-/// Changes to a group; at least one field.
+/// Changes to a group: only the fields given.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateGroupBody {
     /// 1-100 characters.
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S", nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// At most 2048 characters (empty clears it).
-    #[schema(max_length = 2048)]
+    #[schema(max_length = 2048, nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[schema(nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub announce: Option<bool>,
+    #[schema(nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restrict: Option<bool>,
+    #[schema(nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub member_add_mode: Option<MemberAddMode>,
+    #[schema(nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approval_mode: Option<bool>,
 }
@@ -142,8 +154,8 @@ pub enum ParticipantAction {
 pub struct ParticipantsBody {
     pub action: ParticipantAction,
     /// 1-100 phone numbers, `…@c.us` or `…@lid` ids.
-    #[schema(min_items = 1, max_items = 100, example = json!(["923007654321"]))]
-    pub participants: Vec<String>,
+    #[schema(min_items = 1, max_items = 100, example = json!(["923007654321"]), inline)]
+    pub participants: Vec<UserId>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -156,12 +168,16 @@ pub struct InviteCode {
 
 /// An invite `code` or a `link` (`https://chat.whatsapp.com/<code>`): exactly one.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct JoinBody {
-    #[schema(pattern = "^[A-Za-z0-9]{6,64}$")]
-    pub code: Option<String>,
-    #[schema(example = "https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv")]
-    pub link: Option<String>,
+#[serde(untagged, deny_unknown_fields)]
+pub enum JoinBody {
+    Code {
+        #[schema(pattern = "^[A-Za-z0-9]{6,64}$", example = "AbCdEfGhIjKlMnOpQrStUv")]
+        code: String,
+    },
+    Link {
+        #[schema(example = "https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv")]
+        link: String,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -204,7 +220,7 @@ pub enum RequestAction {
 pub struct RequestsBody {
     pub action: RequestAction,
     /// Whose requests (phone numbers or ids); empty or missing = all pending ones.
-    #[schema(max_items = 100)]
+    #[schema(max_items = 100, inline)]
     #[serde(default)]
-    pub participants: Vec<String>,
+    pub participants: Vec<UserId>,
 }
