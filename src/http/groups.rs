@@ -100,6 +100,8 @@ const CONNECTION: &str = "The connection id returned by `POST /wa/add-number`";
         (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
         (status = 502, description = "`WHATSAPP_REFUSED` / `SERVER_ERROR`: WhatsApp refused or did not answer", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
     )
 )]
 pub async fn create(
@@ -176,6 +178,8 @@ pub async fn get(
         (status = 403, description = "`FORBIDDEN`: WhatsApp allows this to admins only (its reason in the message)", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such group", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
     )
 )]
 pub async fn update(
@@ -197,12 +201,8 @@ pub async fn update(
             "`description` is longer than 2048 characters",
         ));
     }
+    // An empty body changes nothing and answers the group as it is.
     let mut args = serde_json::to_value(&body).map_err(ApiError::internal)?;
-    if args.as_object().is_none_or(|o| o.is_empty()) {
-        return Err(ApiError::invalid(
-            "Nothing to change: give at least one field",
-        ));
-    }
     args["id"] = json!(gid);
     let group = call(
         &state,
@@ -227,6 +227,8 @@ pub async fn update(
         (status = 403, description = "`FORBIDDEN`: this account is not an admin of the group", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such group", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
     )
 )]
 pub async fn participants(
@@ -255,6 +257,7 @@ pub async fn participants(
     params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = "The group id (`1203…@g.us`, or its digits)", pattern = r"^[0-9]+(-[0-9]+)?(@g\.us)?$", example = "120363012345678901@g.us")),
     responses(
         (status = 200, body = InviteCode),
+        (status = 400, description = "`INVALID_REQUEST`: not a group id", body = ErrorBody),
         (status = 403, description = "`FORBIDDEN`: not an admin", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such group", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
@@ -284,6 +287,7 @@ pub async fn invite_code(
     params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = "The group id (`1203…@g.us`, or its digits)", pattern = r"^[0-9]+(-[0-9]+)?(@g\.us)?$", example = "120363012345678901@g.us")),
     responses(
         (status = 200, description = "The new invite link", body = InviteCode),
+        (status = 400, description = "`INVALID_REQUEST`: not a group id", body = ErrorBody),
         (status = 403, description = "`FORBIDDEN`: not an admin", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such group", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
@@ -317,6 +321,8 @@ pub async fn revoke_invite(
         (status = 400, description = "`INVALID_REQUEST`: give a `code` or a `link`", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: the code is unknown or revoked", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
     )
 )]
 pub async fn join(
@@ -339,6 +345,7 @@ pub async fn join(
     params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = "The group id (`1203…@g.us`, or its digits)", pattern = r"^[0-9]+(-[0-9]+)?(@g\.us)?$", example = "120363012345678901@g.us")),
     responses(
         (status = 200, body = Left),
+        (status = 400, description = "`INVALID_REQUEST`: not a group id", body = ErrorBody),
         (status = 403, description = "`FORBIDDEN`: not a participant", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such group", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
@@ -360,6 +367,7 @@ pub async fn leave(
     params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = "The group id (`1203…@g.us`, or its digits)", pattern = r"^[0-9]+(-[0-9]+)?(@g\.us)?$", example = "120363012345678901@g.us")),
     responses(
         (status = 200, body = Vec<JoinRequest>),
+        (status = 400, description = "`INVALID_REQUEST`: not a group id", body = ErrorBody),
         (status = 403, description = "`FORBIDDEN`: not an admin", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such group", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
@@ -394,6 +402,8 @@ pub async fn requests(
         (status = 403, description = "`FORBIDDEN`: not an admin", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such group", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
     )
 )]
 pub async fn answer_requests(

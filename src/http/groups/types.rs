@@ -2,6 +2,11 @@
 //! (`page/groups.js`) answers in these shapes; serde reads them back to check.
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::openapi::schema::{
+    AdditionalProperties, Object, ObjectBuilder, OneOfBuilder, Schema, Type,
+};
+use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
 pub use crate::events::event::GroupMember;
@@ -167,17 +172,45 @@ pub struct InviteCode {
 }
 
 /// An invite `code` or a `link` (`https://chat.whatsapp.com/<code>`): exactly one.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(untagged, deny_unknown_fields)]
 pub enum JoinBody {
-    Code {
-        #[schema(pattern = "^[A-Za-z0-9]{6,64}$", example = "AbCdEfGhIjKlMnOpQrStUv")]
-        code: String,
-    },
-    Link {
-        #[schema(example = "https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv")]
-        link: String,
-    },
+    Code { code: String },
+    Link { link: String },
+}
+
+// Written by hand: each alternative is closed (`additionalProperties: false`), as serde reads it.
+impl utoipa::PartialSchema for JoinBody {
+    fn schema() -> RefOr<Schema> {
+        let one = |name: &str, field: Object| {
+            ObjectBuilder::new()
+                .property(name, field)
+                .required(name)
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        let code = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[A-Za-z0-9]{6,64}$"))
+            .examples([json!("AbCdEfGhIjKlMnOpQrStUv")])
+            .build();
+        let link = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .examples([json!("https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv")])
+            .build();
+        OneOfBuilder::new()
+            .item(one("code", code))
+            .item(one("link", link))
+            .description(Some(
+                "An invite `code` or a `link` (`https://chat.whatsapp.com/<code>`): exactly one.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for JoinBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "JoinBody".into()
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
