@@ -402,9 +402,14 @@ async fn unknown_groups_bad_input_and_unlinked_connections_get_the_documented_er
         (
             "PATCH",
             format!("{}/120363999999999999", groups(&id)),
-            json!({}),
+            json!({"memberAddMode": "anyone"}),
         ),
         ("POST", format!("{}/join", groups(&id)), json!({})),
+        (
+            "POST",
+            format!("{}/join", groups(&id)),
+            json!({"code": "a", "link": "b"}),
+        ),
         (
             "POST",
             format!("{}/1@g.us/participants", groups(&id)),

@@ -68,13 +68,13 @@ fn participant_id(raw: &str) -> Result<String, ApiError> {
     }
 }
 
-fn participant_ids(list: &[String], min: usize) -> Result<Vec<String>, ApiError> {
+fn participant_ids(list: &[UserId], min: usize) -> Result<Vec<String>, ApiError> {
     if list.len() < min || list.len() > MAX_PARTICIPANTS {
         return Err(ApiError::invalid(format!(
             "`participants` must hold {min}-{MAX_PARTICIPANTS} entries"
         )));
     }
-    list.iter().map(|p| participant_id(p)).collect()
+    list.iter().map(|p| participant_id(&p.0)).collect()
 }
 
 fn subject(raw: &str) -> Result<String, ApiError> {
@@ -88,7 +88,6 @@ fn subject(raw: &str) -> Result<String, ApiError> {
 }
 
 const CONNECTION: &str = "The connection id returned by `POST /wa/add-number`";
-const GROUP: &str = "The group id (`1203…@g.us`, or its digits)";
 
 /// Creates a group with this account as its owner and adds the participants; reports each one.
 #[utoipa::path(
@@ -101,6 +100,8 @@ const GROUP: &str = "The group id (`1203…@g.us`, or its digits)";
         (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
         (status = 502, description = "`WHATSAPP_REFUSED` / `SERVER_ERROR`: WhatsApp refused or did not answer", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
     )
 )]
 pub async fn create(
@@ -147,7 +148,7 @@ pub async fn list(
 /// One group, fresh from WhatsApp: subject, description, owner, settings, participants.
 #[utoipa::path(
     get, path = "/wa/connections/{id}/groups/{groupId}", tag = "groups",
-    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = GROUP)),
+    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = "The group id (`1203…@g.us`, or its digits)", pattern = r"^[0-9]+(-[0-9]+)?(@g\.us)?$", example = "120363012345678901@g.us")),
     responses(
         (status = 200, body = Group),
         (status = 400, description = "`INVALID_REQUEST`: not a group id", body = ErrorBody),
@@ -165,10 +166,11 @@ pub async fn get(
     Ok(Json(group))
 }
 
-/// Changes the subject, description or settings (admins only where the group says so).
+/// Changes the subject, description or settings (admins only where the group says so); an
+/// empty body changes nothing.
 #[utoipa::path(
     patch, path = "/wa/connections/{id}/groups/{groupId}", tag = "groups",
-    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = GROUP)),
+    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = "The group id (`1203…@g.us`, or its digits)", pattern = r"^[0-9]+(-[0-9]+)?(@g\.us)?$", example = "120363012345678901@g.us")),
     request_body = UpdateGroupBody,
     responses(
         (status = 200, description = "The group after the change", body = Group),
@@ -176,6 +178,8 @@ pub async fn get(
         (status = 403, description = "`FORBIDDEN`: WhatsApp allows this to admins only (its reason in the message)", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such group", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
     )
 )]
 pub async fn update(
@@ -197,12 +201,8 @@ pub async fn update(
             "`description` is longer than 2048 characters",
         ));
     }
+    // An empty body changes nothing and answers the group as it is.
     let mut args = serde_json::to_value(&body).map_err(ApiError::internal)?;
-    if args.as_object().is_none_or(|o| o.is_empty()) {
-        return Err(ApiError::invalid(
-            "Nothing to change: give at least one field",
-        ));
-    }
     args["id"] = json!(gid);
     let group = call(
         &state,
@@ -219,7 +219,7 @@ pub async fn update(
 /// Adds, removes, promotes or demotes members (adds paced as WhatsApp Web paces them).
 #[utoipa::path(
     post, path = "/wa/connections/{id}/groups/{groupId}/participants", tag = "groups",
-    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = GROUP)),
+    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = "The group id (`1203…@g.us`, or its digits)", pattern = r"^[0-9]+(-[0-9]+)?(@g\.us)?$", example = "120363012345678901@g.us")),
     request_body = ParticipantsBody,
     responses(
         (status = 200, description = "Per participant what WhatsApp answered", body = Vec<ParticipantResult>),
@@ -227,6 +227,8 @@ pub async fn update(
         (status = 403, description = "`FORBIDDEN`: this account is not an admin of the group", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such group", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
     )
 )]
 pub async fn participants(
@@ -252,9 +254,10 @@ pub async fn participants(
 /// The group's invite link (admins only).
 #[utoipa::path(
     get, path = "/wa/connections/{id}/groups/{groupId}/invite-code", tag = "groups",
-    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = GROUP)),
+    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = "The group id (`1203…@g.us`, or its digits)", pattern = r"^[0-9]+(-[0-9]+)?(@g\.us)?$", example = "120363012345678901@g.us")),
     responses(
         (status = 200, body = InviteCode),
+        (status = 400, description = "`INVALID_REQUEST`: not a group id", body = ErrorBody),
         (status = 403, description = "`FORBIDDEN`: not an admin", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such group", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
@@ -281,9 +284,10 @@ pub async fn invite_code(
 /// Revokes the invite link; the answer is the new one (admins only).
 #[utoipa::path(
     delete, path = "/wa/connections/{id}/groups/{groupId}/invite-code", tag = "groups",
-    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = GROUP)),
+    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = "The group id (`1203…@g.us`, or its digits)", pattern = r"^[0-9]+(-[0-9]+)?(@g\.us)?$", example = "120363012345678901@g.us")),
     responses(
         (status = 200, description = "The new invite link", body = InviteCode),
+        (status = 400, description = "`INVALID_REQUEST`: not a group id", body = ErrorBody),
         (status = 403, description = "`FORBIDDEN`: not an admin", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such group", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
@@ -317,6 +321,8 @@ pub async fn revoke_invite(
         (status = 400, description = "`INVALID_REQUEST`: give a `code` or a `link`", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: the code is unknown or revoked", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
     )
 )]
 pub async fn join(
@@ -325,10 +331,9 @@ pub async fn join(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<JoinBody>,
 ) -> Result<Json<Joined>, ApiError> {
-    let args = match (&body.code, &body.link) {
-        (Some(code), None) => json!({"code": code}),
-        (None, Some(link)) => json!({"link": link}),
-        _ => return Err(ApiError::invalid("Give exactly one of `code` and `link`")),
+    let args = match body {
+        JoinBody::Code { code } => json!({"code": code}),
+        JoinBody::Link { link } => json!({"link": link}),
     };
     let joined = call(&state, &caller, &id, "groups.join", args, GROUP_OP_TIMEOUT).await?;
     Ok(Json(joined))
@@ -337,9 +342,10 @@ pub async fn join(
 /// Leaves the group.
 #[utoipa::path(
     post, path = "/wa/connections/{id}/groups/{groupId}/leave", tag = "groups",
-    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = GROUP)),
+    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = "The group id (`1203…@g.us`, or its digits)", pattern = r"^[0-9]+(-[0-9]+)?(@g\.us)?$", example = "120363012345678901@g.us")),
     responses(
         (status = 200, body = Left),
+        (status = 400, description = "`INVALID_REQUEST`: not a group id", body = ErrorBody),
         (status = 403, description = "`FORBIDDEN`: not a participant", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such group", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
@@ -358,9 +364,10 @@ pub async fn leave(
 /// Pending requests to join (admins only).
 #[utoipa::path(
     get, path = "/wa/connections/{id}/groups/{groupId}/requests", tag = "groups",
-    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = GROUP)),
+    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = "The group id (`1203…@g.us`, or its digits)", pattern = r"^[0-9]+(-[0-9]+)?(@g\.us)?$", example = "120363012345678901@g.us")),
     responses(
         (status = 200, body = Vec<JoinRequest>),
+        (status = 400, description = "`INVALID_REQUEST`: not a group id", body = ErrorBody),
         (status = 403, description = "`FORBIDDEN`: not an admin", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such group", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
@@ -387,7 +394,7 @@ pub async fn requests(
 /// Approves or rejects requests to join (admins only); all pending ones without `participants`.
 #[utoipa::path(
     post, path = "/wa/connections/{id}/groups/{groupId}/requests", tag = "groups",
-    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = GROUP)),
+    params(("id" = String, Path, description = CONNECTION), ("groupId" = String, Path, description = "The group id (`1203…@g.us`, or its digits)", pattern = r"^[0-9]+(-[0-9]+)?(@g\.us)?$", example = "120363012345678901@g.us")),
     request_body = RequestsBody,
     responses(
         (status = 200, description = "Per requester what WhatsApp answered", body = Vec<ParticipantResult>),
@@ -395,6 +402,8 @@ pub async fn requests(
         (status = 403, description = "`FORBIDDEN`: not an admin", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such group", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
     )
 )]
 pub async fn answer_requests(

@@ -2,6 +2,11 @@
 //! (`page/groups.js`) answers in these shapes; serde reads them back to check.
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::openapi::schema::{
+    AdditionalProperties, Object, ObjectBuilder, OneOfBuilder, Schema, Type,
+};
+use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
 pub use crate::events::event::GroupMember;
@@ -86,6 +91,14 @@ pub struct ParticipantResult {
     pub invite_sent: Option<bool>,
 }
 
+/// A person: a phone number in international format, a `…@c.us` or a `…@lid` id.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(
+    pattern = r"^(\+?[ ()\-.]*[1-9]([ ()\-.]*[0-9]){5,14}[ ()\-.]*|[1-9][0-9]{5,14}@c\.us|[0-9]{1,20}@lid)$",
+    example = "923007654321"
+)]
+pub struct UserId(pub String);
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateGroupBody {
@@ -93,9 +106,9 @@ pub struct CreateGroupBody {
     #[schema(min_length = 1, max_length = 100, pattern = r"\S", example = "Team")]
     pub subject: String,
     /// Phone numbers (or `…@c.us` ids) to add; 0-100 of them.
-    #[schema(max_items = 100, example = json!(["923007654321"]))]
+    #[schema(max_items = 100, example = json!(["923007654321"]), inline)]
     #[serde(default)]
-    pub participants: Vec<String>,
+    pub participants: Vec<UserId>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -105,24 +118,28 @@ pub struct CreatedGroup {
     pub participants: Vec<ParticipantResult>,
 }
 
-/// Changes to a group; at least one field.
+/// Changes to a group: only the fields given.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateGroupBody {
     /// 1-100 characters.
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S", nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// At most 2048 characters (empty clears it).
-    #[schema(max_length = 2048)]
+    #[schema(max_length = 2048, nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[schema(nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub announce: Option<bool>,
+    #[schema(nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restrict: Option<bool>,
+    #[schema(nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub member_add_mode: Option<MemberAddMode>,
+    #[schema(nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approval_mode: Option<bool>,
 }
@@ -142,8 +159,8 @@ pub enum ParticipantAction {
 pub struct ParticipantsBody {
     pub action: ParticipantAction,
     /// 1-100 phone numbers, `…@c.us` or `…@lid` ids.
-    #[schema(min_items = 1, max_items = 100, example = json!(["923007654321"]))]
-    pub participants: Vec<String>,
+    #[schema(min_items = 1, max_items = 100, example = json!(["923007654321"]), inline)]
+    pub participants: Vec<UserId>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -155,13 +172,45 @@ pub struct InviteCode {
 }
 
 /// An invite `code` or a `link` (`https://chat.whatsapp.com/<code>`): exactly one.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct JoinBody {
-    #[schema(pattern = "^[A-Za-z0-9]{6,64}$")]
-    pub code: Option<String>,
-    #[schema(example = "https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv")]
-    pub link: Option<String>,
+#[derive(Debug, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum JoinBody {
+    Code { code: String },
+    Link { link: String },
+}
+
+// Written by hand: each alternative is closed (`additionalProperties: false`), as serde reads it.
+impl utoipa::PartialSchema for JoinBody {
+    fn schema() -> RefOr<Schema> {
+        let one = |name: &str, field: Object| {
+            ObjectBuilder::new()
+                .property(name, field)
+                .required(name)
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        let code = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[A-Za-z0-9]{6,64}$"))
+            .examples([json!("AbCdEfGhIjKlMnOpQrStUv")])
+            .build();
+        let link = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .examples([json!("https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv")])
+            .build();
+        OneOfBuilder::new()
+            .item(one("code", code))
+            .item(one("link", link))
+            .description(Some(
+                "An invite `code` or a `link` (`https://chat.whatsapp.com/<code>`): exactly one.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for JoinBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "JoinBody".into()
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -204,7 +253,7 @@ pub enum RequestAction {
 pub struct RequestsBody {
     pub action: RequestAction,
     /// Whose requests (phone numbers or ids); empty or missing = all pending ones.
-    #[schema(max_items = 100)]
+    #[schema(max_items = 100, inline)]
     #[serde(default)]
-    pub participants: Vec<String>,
+    pub participants: Vec<UserId>,
 }
