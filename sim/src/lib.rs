@@ -35,11 +35,11 @@ mod simulator;
 mod state;
 mod types;
 
+pub use config::{AckBehaviour, SimConfig, SimTiming};
 pub use device_actions::{DeviceAction, MemberReceipt};
+pub use error::SimError;
 pub use phone_actions::{PhoneAction, EDIT_WINDOW_SECS, REVOKE_WINDOW_SECS};
 pub use rich::{InboundLocation, InboundPoll};
-pub use config::{AckBehaviour, SimConfig, SimTiming};
-pub use error::SimError;
 pub use session::FORCIBLE_STATES;
 pub use simulator::Simulator;
 pub use types::{Counters, DeviceInfo, InboundKind, InboundMessage, ScanResult, SentMessage};
