@@ -12,10 +12,17 @@ use wa_sim::InboundMessage;
 /// Sends `body` and expects the documented error; the simulator records nothing.
 async fn refused(app: &TestApp, conn: &str, body: Value, status: u16, code: &str) {
     let before = app.sim.sent_messages(ALICE).len();
-    let r = app.api.post(&format!("/wa/send/{conn}"), body.clone()).await;
+    let r = app
+        .api
+        .post(&format!("/wa/send/{conn}"), body.clone())
+        .await;
     assert_eq!(r.status, status, "{body} -> {}", r.body);
     assert_eq!(r.error_code(), code, "{body}");
-    assert_eq!(app.sim.sent_messages(ALICE).len(), before, "{body} sent nothing");
+    assert_eq!(
+        app.sim.sent_messages(ALICE).len(),
+        before,
+        "{body} sent nothing"
+    );
 }
 
 #[tokio::test]
@@ -25,7 +32,9 @@ async fn a_location_cards_and_a_poll_are_sent_and_tracked_as_whatsapp_types_them
 
     let location = json!({"latitude": 24.8607, "longitude": 67.0011, "name": "Mazar-e-Quaid",
                           "address": "Karachi", "url": "https://maps.example.com/q"});
-    let id = app.send_json(&conn, BOB, json!({"location": location})).await;
+    let id = app
+        .send_json(&conn, BOB, json!({"location": location}))
+        .await;
     let sent = app.recorded(ALICE, &id).await;
     assert_eq!(sent.kind, "location");
     assert_eq!(sent.raw["lat"], 24.8607);
@@ -59,7 +68,12 @@ async fn a_location_cards_and_a_poll_are_sent_and_tracked_as_whatsapp_types_them
     let sent = app.recorded(ALICE, &id).await;
     assert_eq!(sent.kind, "poll_creation");
     assert_eq!(sent.raw["pollName"], "Lunch?");
-    let names: Vec<&str> = sent.raw["pollOptions"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = sent.raw["pollOptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Biryani", "Karahi", "Nihari"]);
     assert_eq!(sent.raw["pollSelectableOptionsCount"], 0);
     assert_eq!(app.tracked(&id).await["type"], "poll_creation");
@@ -70,10 +84,16 @@ async fn a_location_cards_and_a_poll_are_sent_and_tracked_as_whatsapp_types_them
 async fn a_reply_quotes_mentions_name_and_known_links_get_a_preview() {
     let app = spawn_app().await;
     let conn = app.link(ALICE, "Alice").await;
-    let question = app.sim.send_inbound(InboundMessage::text(ALICE, BOB, "Lunch at 1?")).await.unwrap();
+    let question = app
+        .sim
+        .send_inbound(InboundMessage::text(ALICE, BOB, "Lunch at 1?"))
+        .await
+        .unwrap();
     app.tracked(&question).await;
 
-    let id = app.send_json(&conn, BOB, json!({"message": "Yes!", "replyTo": question})).await;
+    let id = app
+        .send_json(&conn, BOB, json!({"message": "Yes!", "replyTo": question}))
+        .await;
     let sent = app.recorded(ALICE, &id).await;
     assert_eq!(sent.body, "Yes!");
     assert_eq!(sent.raw["quotedMsg"]["body"], "Lunch at 1?");
@@ -81,19 +101,48 @@ async fn a_reply_quotes_mentions_name_and_known_links_get_a_preview() {
     assert!(question.contains(sent.raw["quotedStanzaID"].as_str().unwrap()));
 
     let text = format!("Ask @{CAROL} too");
-    let id = app.send_json(&conn, BOB, json!({"message": text, "mentions": [format!("+{CAROL}")]})).await;
+    let id = app
+        .send_json(
+            &conn,
+            BOB,
+            json!({"message": text, "mentions": [format!("+{CAROL}")]}),
+        )
+        .await;
     let sent = app.recorded(ALICE, &id).await;
-    assert_eq!(sent.raw["mentionedJidList"], json!([format!("{CAROL}@c.us")]));
+    assert_eq!(
+        sent.raw["mentionedJidList"],
+        json!([format!("{CAROL}@c.us")])
+    );
 
-    app.sim.set_link_preview("https://example.com/menu", "Today's menu", "Biryani and more");
-    let id = app.send_json(&conn, BOB, json!({"message": "See https://example.com/menu", "linkPreview": true})).await;
+    app.sim.set_link_preview(
+        "https://example.com/menu",
+        "Today's menu",
+        "Biryani and more",
+    );
+    let id = app
+        .send_json(
+            &conn,
+            BOB,
+            json!({"message": "See https://example.com/menu", "linkPreview": true}),
+        )
+        .await;
     let sent = app.recorded(ALICE, &id).await;
     assert_eq!(sent.raw["title"], "Today's menu");
     assert_eq!(sent.raw["preview"], true);
     assert_eq!(sent.raw["subtype"], "url");
-    let id = app.send_json(&conn, BOB, json!({"message": "See https://unknown.example.org/x", "linkPreview": true})).await;
+    let id = app
+        .send_json(
+            &conn,
+            BOB,
+            json!({"message": "See https://unknown.example.org/x", "linkPreview": true}),
+        )
+        .await;
     let sent = app.recorded(ALICE, &id).await;
-    assert!(sent.raw.get("preview").is_none(), "no preview for an unknown link: {}", sent.raw);
+    assert!(
+        sent.raw.get("preview").is_none(),
+        "no preview for an unknown link: {}",
+        sent.raw
+    );
     app.shutdown().await;
 }
 
@@ -125,10 +174,15 @@ async fn bad_parts_get_their_documented_errors_and_send_nothing() {
     let unknown = json!({"to": BOB, "message": "hi", "replyTo": "false_923007654321@c.us_3A00000000000000FFFF"});
     refused(&app, &conn, unknown, 404, "NOT_FOUND").await;
 
-    let gone = app.sim.send_inbound(InboundMessage::text(ALICE, BOB, "oops")).await.unwrap();
+    let gone = app
+        .sim
+        .send_inbound(InboundMessage::text(ALICE, BOB, "oops"))
+        .await
+        .unwrap();
     app.tracked(&gone).await;
     app.sim.revoke(ALICE, BOB, &gone).unwrap();
-    app.event_data(&conn, "message_revoke", |d| d["messageId"] == gone.as_str()).await;
+    app.event_data(&conn, "message_revoke", |d| d["messageId"] == gone.as_str())
+        .await;
     let reply = json!({"to": BOB, "message": "what?", "replyTo": gone});
     refused(&app, &conn, reply, 409, "CONFLICT").await;
     app.shutdown().await;

@@ -77,7 +77,11 @@ impl MemberReceipt {
 fn target_of(action: &Value) -> Option<String> {
     ["reactionParentKey", "pollUpdateParentKey", "id"]
         .into_iter()
-        .find_map(|f| action[f].as_str().filter(|_| f != "id" || !is_addon(action)))
+        .find_map(|f| {
+            action[f]
+                .as_str()
+                .filter(|_| f != "id" || !is_addon(action))
+        })
         .map(str::to_string)
 }
 
@@ -122,7 +126,12 @@ impl Core {
 
     /// What the account's devices did, oldest first.
     pub fn device_actions(&self, number: &str) -> Vec<DeviceAction> {
-        self.world().rich.actions.get(number).cloned().unwrap_or_default()
+        self.world()
+            .rich
+            .actions
+            .get(number)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// `sendSeen` reaches the servers as a read receipt for the chat.
@@ -146,12 +155,20 @@ impl Core {
 
     /// One recipient got, read or played a message (the phone's receipt). When every recipient
     /// has reached a step, the message's own ack follows.
-    pub fn set_receipt(&self, number: &str, id: &str, member: &str, ack: i8) -> Result<(), SimError> {
+    pub fn set_receipt(
+        &self,
+        number: &str,
+        id: &str,
+        member: &str,
+        ack: i8,
+    ) -> Result<(), SimError> {
         let wid = format!("{}@c.us", crate::types::parse_number(member)?);
         let least = self.mutate(|world| {
             let recipients = recipients(world, number, id);
             if !recipients.contains(&wid) {
-                return Err(SimError::BadRequest(format!("{member} is not a recipient of {id}")));
+                return Err(SimError::BadRequest(format!(
+                    "{member} is not a recipient of {id}"
+                )));
             }
             let receipts = world.rich.receipts.entry(id.to_string()).or_default();
             receipts.entry(wid).or_default().reach(ack, now_secs());
@@ -170,7 +187,13 @@ impl Core {
 
     fn sent_ack(&self, number: &str, id: &str) -> Option<i8> {
         let world = self.world();
-        world.accounts.get(number)?.sent.iter().find(|s| s.id == id).map(|s| s.ack)
+        world
+            .accounts
+            .get(number)?
+            .sent
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.ack)
     }
 
     /// `queryMsgInfo`: per recipient of an own message, who got, read and played it.
@@ -179,7 +202,10 @@ impl Core {
             return Value::Null;
         };
         let world = self.world();
-        let known = world.accounts.get(&number).is_some_and(|a| a.sent.iter().any(|s| s.id == id));
+        let known = world
+            .accounts
+            .get(&number)
+            .is_some_and(|a| a.sent.iter().any(|s| s.id == id));
         if !known {
             return Value::Null;
         }
@@ -194,7 +220,8 @@ impl Core {
                 })
                 .collect()
         };
-        let (delivery, read, played) = (list(|r| r.delivered), list(|r| r.read), list(|r| r.played));
+        let (delivery, read, played) =
+            (list(|r| r.delivered), list(|r| r.read), list(|r| r.played));
         let total = recipients.len();
         json!({
             "deliveryRemaining": total - delivery.len(), "readRemaining": total - read.len(),
@@ -206,13 +233,21 @@ impl Core {
     /// Makes an own sent message `seconds` older (to play WhatsApp's edit and revoke windows).
     pub fn age_sent(&self, number: &str, id: &str, seconds: i64) -> Result<i64, SimError> {
         let t = self.mutate(|world| {
-            let sent = world.accounts.get_mut(number)?.sent.iter_mut().find(|s| s.id == id)?;
+            let sent = world
+                .accounts
+                .get_mut(number)?
+                .sent
+                .iter_mut()
+                .find(|s| s.id == id)?;
             sent.timestamp -= seconds;
             sent.raw["t"] = json!(sent.timestamp);
             Some(sent.timestamp)
         });
         let t = t.ok_or_else(|| SimError::BadRequest(format!("{number} sent no message {id}")))?;
-        self.broadcast(number, &json!({"type": "message-update", "id": id, "changes": {"t": t}}));
+        self.broadcast(
+            number,
+            &json!({"type": "message-update", "id": id, "changes": {"t": t}}),
+        );
         Ok(t)
     }
 
@@ -275,7 +310,11 @@ fn apply_to_sent(world: &mut World, number: &str, action: &DeviceAction) {
         "edit" => {
             let text = action.data["text"].clone();
             sent.body = text.as_str().unwrap_or_default().to_string();
-            let field = if sent.kind == "chat" { "body" } else { "caption" };
+            let field = if sent.kind == "chat" {
+                "body"
+            } else {
+                "caption"
+            };
             sent.raw[field] = text;
         }
         "revoke" => {

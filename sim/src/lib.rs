@@ -46,14 +46,14 @@ mod state;
 mod types;
 
 pub use calls::Call;
-pub use device_actions::{DeviceAction, MemberReceipt};
-pub use phone_actions::{PhoneAction, EDIT_WINDOW_SECS, REVOKE_WINDOW_SECS};
-pub use rich::{InboundLocation, InboundPoll};
 pub use config::{AckBehaviour, SimConfig, SimTiming};
+pub use device_actions::{DeviceAction, MemberReceipt};
 pub use error::SimError;
 pub use group_control::GroupAction;
-pub use people::ContactSeed;
 pub use media::{InboundMedia, MediaLimits, SentMedia};
+pub use people::ContactSeed;
+pub use phone_actions::{PhoneAction, EDIT_WINDOW_SECS, REVOKE_WINDOW_SECS};
+pub use rich::{InboundLocation, InboundPoll};
 pub use session::FORCIBLE_STATES;
 pub use simulator::Simulator;
 pub use types::{Counters, DeviceInfo, InboundKind, InboundMessage, ScanResult, SentMessage};

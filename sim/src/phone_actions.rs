@@ -54,7 +54,10 @@ fn target(world: &World, a: &PhoneAction) -> Result<(Value, String, String), Sim
     let chat = crate::outbound::wid_string(&msg["id"]["remote"]).unwrap_or_default();
     let member = match world.groups.get(&chat) {
         Some(g) => g.members.contains(&from),
-        None => chat == format!("{from}@c.us") || world.lids.get(chat.trim_end_matches("@lid")) == Some(&from),
+        None => {
+            chat == format!("{from}@c.us")
+                || world.lids.get(chat.trim_end_matches("@lid")) == Some(&from)
+        }
     };
     if !member {
         return Err(bad(format!("{from} is not in the chat {chat}")));
@@ -64,7 +67,11 @@ fn target(world: &World, a: &PhoneAction) -> Result<(Value, String, String), Sim
 
 /// The sender of a received message, as a number (author in groups).
 fn sender_number(world: &World, msg: &Value) -> Option<String> {
-    let wid = crate::outbound::wid_string(if msg["author"].is_null() { &msg["from"] } else { &msg["author"] })?;
+    let wid = crate::outbound::wid_string(if msg["author"].is_null() {
+        &msg["from"]
+    } else {
+        &msg["author"]
+    })?;
     let (user, server) = wid.split_once('@')?;
     match server {
         "lid" => world.lids.get(user).cloned(),
@@ -84,7 +91,10 @@ fn phone_key(chat: &str, from: &str) -> String {
 impl Core {
     /// The phone `from` reacts to a message of the account.
     pub fn phone_reaction(self: &Arc<Self>, a: &PhoneAction) -> Result<String, SimError> {
-        let emoji = a.emoji.clone().ok_or_else(|| bad("emoji is required (\"\" removes)".into()))?;
+        let emoji = a
+            .emoji
+            .clone()
+            .ok_or_else(|| bad("emoji is required (\"\" removes)".into()))?;
         let (_, chat, from) = target(&self.world(), a)?;
         let key = phone_key(&chat, &from);
         let row = json!({"type": "reaction", "id": key, "reactionParentKey": a.message_id,
@@ -105,7 +115,10 @@ impl Core {
             .iter()
             .map(|n| {
                 let options = poll["pollOptions"].as_array().cloned().unwrap_or_default();
-                let found = options.iter().find(|o| o["name"] == n.as_str()).map(|o| o["localId"].clone());
+                let found = options
+                    .iter()
+                    .find(|o| o["name"] == n.as_str())
+                    .map(|o| o["localId"].clone());
                 found.ok_or_else(|| bad(format!("the poll has no option {n:?}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -125,7 +138,11 @@ impl Core {
         let body = a.body.clone().filter(|b| !b.trim().is_empty());
         let body = body.ok_or_else(|| bad("body is required".into()))?;
         let msg = self.own_message_of(a, EDIT_WINDOW_SECS, "edited")?;
-        let field = if msg["type"] == "chat" { "body" } else { "caption" };
+        let field = if msg["type"] == "chat" {
+            "body"
+        } else {
+            "caption"
+        };
         let edit_key = json!({"fromMe": false, "remote": msg["id"]["remote"], "id": format!("3A{}", random_hex(18))});
         let changes = json!({field: body, "latestEditMsgKey": edit_key,
             "latestEditSenderTimestampMs": chrono::Utc::now().timestamp_millis()});
@@ -145,14 +162,19 @@ impl Core {
     fn own_message_of(&self, a: &PhoneAction, window: i64, what: &str) -> Result<Value, SimError> {
         let world = self.world();
         let (msg, _, from) = target(&world, a)?;
-        if msg["id"]["fromMe"] == true || sender_number(&world, &msg).as_deref() != Some(from.as_str()) {
+        if msg["id"]["fromMe"] == true
+            || sender_number(&world, &msg).as_deref() != Some(from.as_str())
+        {
             return Err(bad(format!("{from} did not send {}", a.message_id)));
         }
         if msg["type"] == "revoked" {
             return Err(bad(format!("{} was deleted", a.message_id)));
         }
         if now_secs() - msg["t"].as_i64().unwrap_or(0) > window {
-            return Err(bad(format!("too old to be {what}: WhatsApp allows {} minutes", window / 60)));
+            return Err(bad(format!(
+                "too old to be {what}: WhatsApp allows {} minutes",
+                window / 60
+            )));
         }
         Ok(msg)
     }
@@ -160,13 +182,19 @@ impl Core {
     /// Changes a received message in the servers' copy and on the account's pages.
     fn change_received(&self, number: &str, id: &str, changes: &Value) {
         self.mutate(|world| {
-            let stored = world.accounts.get_mut(number).and_then(|acc| acc.received.iter_mut().find(|r| r.id == id));
+            let stored = world
+                .accounts
+                .get_mut(number)
+                .and_then(|acc| acc.received.iter_mut().find(|r| r.id == id));
             if let (Some(r), Some(changes)) = (stored, changes.as_object()) {
                 for (k, v) in changes {
                     r.msg["msg"][k] = v.clone();
                 }
             }
         });
-        self.broadcast(number, &json!({"type": "message-update", "id": id, "changes": changes}));
+        self.broadcast(
+            number,
+            &json!({"type": "message-update", "id": id, "changes": changes}),
+        );
     }
 }

@@ -78,7 +78,12 @@ pub fn carries_content(m: &InboundMessage) -> bool {
 }
 
 /// Turns the text message `msg` into what `m` asks for: its kind, its quote, its mentions.
-pub fn decorate(world: &World, to: &str, m: &InboundMessage, msg: &mut Value) -> Result<(), SimError> {
+pub fn decorate(
+    world: &World,
+    to: &str,
+    m: &InboundMessage,
+    msg: &mut Value,
+) -> Result<(), SimError> {
     let kinds = [m.location.is_some(), !m.vcards.is_empty(), m.poll.is_some()];
     if kinds.iter().filter(|k| **k).count() > 1 {
         return Err(bad("send one of location, vcards or poll"));
@@ -125,14 +130,18 @@ fn location_fields(l: &InboundLocation) -> Result<Value, SimError> {
         .flatten()
         .map(String::as_str)
         .collect();
-    Ok(json!({"type": "location", "body": "", "lat": l.latitude, "lng": l.longitude,
-              "loc": loc.join("\n"), "clientUrl": l.url}))
+    Ok(
+        json!({"type": "location", "body": "", "lat": l.latitude, "lng": l.longitude,
+              "loc": loc.join("\n"), "clientUrl": l.url}),
+    )
 }
 
 fn vcard_fields(cards: &[String]) -> Result<Value, SimError> {
     let names = cards
         .iter()
-        .map(|c| vcard_name(c).ok_or_else(|| bad("vcards: each card is BEGIN:VCARD … FN:… … END:VCARD")))
+        .map(|c| {
+            vcard_name(c).ok_or_else(|| bad("vcards: each card is BEGIN:VCARD … FN:… … END:VCARD"))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     if let [card] = cards {
         return Ok(json!({"type": "vcard", "body": card, "vcardFormattedName": names[0]}));
@@ -147,7 +156,11 @@ fn vcard_fields(cards: &[String]) -> Result<Value, SimError> {
 
 /// The card's formatted name, if it is a vCard with one.
 fn vcard_name(card: &str) -> Option<String> {
-    let lines: Vec<&str> = card.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = card
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     if lines.first() != Some(&"BEGIN:VCARD") || lines.last() != Some(&"END:VCARD") {
         return None;
     }
@@ -162,7 +175,11 @@ fn poll_fields(p: &InboundPoll) -> Result<Value, SimError> {
     unique.sort();
     unique.dedup();
     let blank = p.options.iter().any(|o| o.trim().is_empty());
-    if p.name.trim().is_empty() || !POLL_OPTIONS.contains(&p.options.len()) || blank || unique.len() != p.options.len() {
+    if p.name.trim().is_empty()
+        || !POLL_OPTIONS.contains(&p.options.len())
+        || blank
+        || unique.len() != p.options.len()
+    {
         return Err(bad("poll: a name and 2-12 different options"));
     }
     let options: Vec<Value> = p
@@ -171,8 +188,10 @@ fn poll_fields(p: &InboundPoll) -> Result<Value, SimError> {
         .enumerate()
         .map(|(i, name)| json!({"name": name, "localId": i}))
         .collect();
-    Ok(json!({"type": "poll_creation", "kind": "pollCreation", "body": "", "pollName": p.name,
-              "pollOptions": options, "pollSelectableOptionsCount": if p.multiple { 0 } else { 1 }}))
+    Ok(
+        json!({"type": "poll_creation", "kind": "pollCreation", "body": "", "pollName": p.name,
+              "pollOptions": options, "pollSelectableOptionsCount": if p.multiple { 0 } else { 1 }}),
+    )
 }
 
 /// A message the account sent or received, in its wire form.
@@ -181,18 +200,36 @@ pub fn find_message(world: &World, number: &str, id: &str) -> Option<Value> {
     if let Some(r) = account.received.iter().find(|r| r.id == id) {
         return Some(r.msg["msg"].clone());
     }
-    account.sent.iter().find(|s| s.id == id).map(|s| s.raw.clone())
+    account
+        .sent
+        .iter()
+        .find(|s| s.id == id)
+        .map(|s| s.raw.clone())
 }
 
 /// What a reply to `quoted` carries (`msgContextInfo`): its data, stanza id and author.
 fn context_info(quoted: &Value) -> Value {
     let mut data = serde_json::Map::new();
-    for field in ["type", "body", "caption", "lat", "lng", "loc", "pollName", "pollOptions", "vcardFormattedName"] {
+    for field in [
+        "type",
+        "body",
+        "caption",
+        "lat",
+        "lng",
+        "loc",
+        "pollName",
+        "pollOptions",
+        "vcardFormattedName",
+    ] {
         if let Some(v) = quoted.get(field).filter(|v| !v.is_null()) {
             data.insert(field.to_string(), v.clone());
         }
     }
-    let author = if quoted["author"].is_null() { &quoted["from"] } else { &quoted["author"] };
+    let author = if quoted["author"].is_null() {
+        &quoted["from"]
+    } else {
+        &quoted["author"]
+    };
     json!({"quotedMsg": data, "quotedStanzaID": quoted["id"]["id"],
            "quotedParticipant": crate::outbound::wid_string(author)})
 }

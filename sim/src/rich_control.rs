@@ -85,10 +85,16 @@ async fn receipt(
         "delivered" => 2,
         "read" => 3,
         "played" => 4,
-        other => return Err(SimError::BadRequest(format!("status {other:?}: delivered, read or played"))),
+        other => {
+            return Err(SimError::BadRequest(format!(
+                "status {other:?}: delivered, read or played"
+            )))
+        }
     };
     s.core.set_receipt(&number, &id, &b.member, ack)?;
-    Ok(Json(json!({"id": id, "member": b.member, "status": b.status})))
+    Ok(Json(
+        json!({"id": id, "member": b.member, "status": b.status}),
+    ))
 }
 
 #[derive(Deserialize)]

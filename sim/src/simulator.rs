@@ -233,14 +233,26 @@ impl Simulator {
     }
 
     /// The phone `from` reacts to the account's message (`""` removes).
-    pub fn react(&self, to: &str, from: &str, message_id: &str, emoji: &str) -> Result<String, SimError> {
+    pub fn react(
+        &self,
+        to: &str,
+        from: &str,
+        message_id: &str,
+        emoji: &str,
+    ) -> Result<String, SimError> {
         let mut a = phone_action(to, from, message_id);
         a.emoji = Some(emoji.to_string());
         self.core.phone_reaction(&a)
     }
 
     /// The phone `from` votes on a poll in the account's chat.
-    pub fn vote(&self, to: &str, from: &str, poll_id: &str, options: &[&str]) -> Result<String, SimError> {
+    pub fn vote(
+        &self,
+        to: &str,
+        from: &str,
+        poll_id: &str,
+        options: &[&str],
+    ) -> Result<String, SimError> {
         let mut a = phone_action(to, from, poll_id);
         a.options = Some(options.iter().map(|o| o.to_string()).collect());
         self.core.phone_vote(&a)
@@ -259,7 +271,13 @@ impl Simulator {
     }
 
     /// A recipient's receipt for an own message: 2 delivered, 3 read, 4 played.
-    pub fn set_receipt(&self, number: &str, message_id: &str, member: &str, ack: i8) -> Result<(), SimError> {
+    pub fn set_receipt(
+        &self,
+        number: &str,
+        message_id: &str,
+        member: &str,
+        ack: i8,
+    ) -> Result<(), SimError> {
         self.core.set_receipt(number, message_id, member, ack)
     }
 

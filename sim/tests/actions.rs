@@ -8,7 +8,9 @@ mod common;
 
 use common::{link, TestBrowser};
 use serde_json::{json, Value};
-use wa_sim::{AckBehaviour, InboundLocation, InboundMessage, SimConfig, Simulator, EDIT_WINDOW_SECS};
+use wa_sim::{
+    AckBehaviour, InboundLocation, InboundMessage, SimConfig, Simulator, EDIT_WINDOW_SECS,
+};
 
 const ME: &str = "923001234567";
 const FRIEND: &str = "923339998877";
@@ -40,28 +42,74 @@ async fn run(browser: &TestBrowser, body: &str) -> Result<Value, String> {
 #[tokio::test]
 async fn what_the_phones_send_and_do_arrives_as_whatsapp_web_has_it() {
     let (sim, _profile, browser) = linked().await;
-    let here = InboundLocation { latitude: 24.86, longitude: 67.0, name: Some("Mazar".into()), address: Some("Karachi".into()), url: Some("https://maps.example.com/q".into()) };
-    let loc = sim.send_inbound(InboundMessage::text(ME, FRIEND, "").location(here)).await.unwrap();
+    let here = InboundLocation {
+        latitude: 24.86,
+        longitude: 67.01,
+        name: Some("Mazar".into()),
+        address: Some("Karachi".into()),
+        url: Some("https://maps.example.com/q".into()),
+    };
+    let loc = sim
+        .send_inbound(InboundMessage::text(ME, FRIEND, "").location(here))
+        .await
+        .unwrap();
     let m = msg(&browser, &loc).await;
-    assert_eq!((&m["type"], &m["lat"], &m["lng"], &m["loc"]), (&json!("location"), &json!(24.86), &json!(67.0), &json!("Mazar\nKarachi")));
+    assert_eq!(
+        (&m["type"], &m["lat"], &m["lng"], &m["loc"]),
+        (
+            &json!("location"),
+            &json!(24.86),
+            &json!(67.01),
+            &json!("Mazar\nKarachi")
+        )
+    );
     assert_eq!(m["clientUrl"], "https://maps.example.com/q");
 
     let card = "BEGIN:VCARD\nVERSION:3.0\nFN:Carol\nEND:VCARD";
-    let cards = sim.send_inbound(InboundMessage::text(ME, FRIEND, "").vcards(&[card, card])).await.unwrap();
+    let cards = sim
+        .send_inbound(InboundMessage::text(ME, FRIEND, "").vcards(&[card, card]))
+        .await
+        .unwrap();
     let m = msg(&browser, &cards).await;
-    assert_eq!((&m["type"], &m["vcardList"][1]["displayName"]), (&json!("multi_vcard"), &json!("Carol")));
+    assert_eq!(
+        (&m["type"], &m["vcardList"][1]["displayName"]),
+        (&json!("multi_vcard"), &json!("Carol"))
+    );
 
-    let poll = sim.send_inbound(InboundMessage::text(ME, FRIEND, "").poll("Lunch?", &["A", "B"], true)).await.unwrap();
+    let poll = sim
+        .send_inbound(InboundMessage::text(ME, FRIEND, "").poll("Lunch?", &["A", "B"], true))
+        .await
+        .unwrap();
     let m = msg(&browser, &poll).await;
-    assert_eq!((&m["pollName"], &m["pollSelectableOptionsCount"]), (&json!("Lunch?"), &json!(0)));
+    assert_eq!(
+        (&m["pollName"], &m["pollSelectableOptionsCount"]),
+        (&json!("Lunch?"), &json!(0))
+    );
 
     let text = format!("@{OTHER} look");
-    let reply = sim.send_inbound(InboundMessage::text(ME, FRIEND, &text).reply_to(&loc).mentions(&[OTHER])).await.unwrap();
+    let reply = sim
+        .send_inbound(
+            InboundMessage::text(ME, FRIEND, &text)
+                .reply_to(&loc)
+                .mentions(&[OTHER]),
+        )
+        .await
+        .unwrap();
     let m = msg(&browser, &reply).await;
-    assert_eq!((&m["quotedMsg"]["type"], &m["quotedParticipant"]), (&json!("location"), &json!(format!("{FRIEND}@c.us"))));
+    assert_eq!(
+        (&m["quotedMsg"]["type"], &m["quotedParticipant"]),
+        (&json!("location"), &json!(format!("{FRIEND}@c.us")))
+    );
     assert_eq!(m["mentionedJidList"], json!([format!("{OTHER}@c.us")]));
-    let quoted = run(&browser, &format!("const m = window.require('WAWebCollections').Msg.get({reply:?});
-        return String(window.require('WAWebQuotedMsgModelUtils').getQuotedMsgObj(m).id);")).await.unwrap();
+    let quoted = run(
+        &browser,
+        &format!(
+            "const m = window.require('WAWebCollections').Msg.get({reply:?});
+        return String(window.require('WAWebQuotedMsgModelUtils').getQuotedMsgObj(m).id);"
+        ),
+    )
+    .await
+    .unwrap();
     assert_eq!(quoted, json!(loc));
 
     // An injector's wrappers, installed the documented way: they see the page's own upserts.
@@ -76,18 +124,38 @@ async fn what_the_phones_send_and_do_arrives_as_whatsapp_web_has_it() {
     sim.vote(ME, FRIEND, &poll, &["A", "B"]).unwrap();
     sim.edit(ME, FRIEND, &reply, "edited").unwrap();
     sim.revoke(ME, FRIEND, &cards).unwrap();
-    let seen = browser.wait_for("the wrappers and listeners saw all four", "window.seen.length >= 5 && window.seen").await;
+    let seen = browser
+        .wait_for(
+            "the wrappers and listeners saw all four",
+            "window.seen.length >= 5 && window.seen",
+        )
+        .await;
     let has = |row: Value| seen.as_array().unwrap().contains(&row);
     assert!(has(json!(["reaction", loc, "👍"])), "{seen}");
     assert!(has(json!(["vote", poll, [0, 1]])), "{seen}");
     assert!(has(json!(["change", reply, "edited", text])), "{seen}");
-    assert!(has(json!(["change", cards, "revoked", "multi_vcard"])), "{seen}");
+    assert!(
+        has(json!(["change", cards, "revoked", "multi_vcard"])),
+        "{seen}"
+    );
     let edited = msg(&browser, &reply).await;
-    assert!(edited["latestEditSenderTimestampMs"].is_number(), "{edited}");
+    assert!(
+        edited["latestEditSenderTimestampMs"].is_number(),
+        "{edited}"
+    );
 
-    assert!(sim.react(ME, OTHER, &loc, "👍").is_err(), "a phone outside the chat cannot react");
-    assert!(sim.edit(ME, FRIEND, &cards, "x").is_err(), "a deleted message cannot be edited");
-    assert!(sim.vote(ME, FRIEND, &loc, &["A"]).is_err(), "only polls take votes");
+    assert!(
+        sim.react(ME, OTHER, &loc, "👍").is_err(),
+        "a phone outside the chat cannot react"
+    );
+    assert!(
+        sim.edit(ME, FRIEND, &cards, "x").is_err(),
+        "a deleted message cannot be edited"
+    );
+    assert!(
+        sim.vote(ME, FRIEND, &loc, &["A"]).is_err(),
+        "only polls take votes"
+    );
     browser.close().await;
 }
 
@@ -103,26 +171,45 @@ async fn what_the_page_does_reaches_the_servers_within_whatsapps_rules() {
         const key = new MsgKey({{ from: me, to: chat.id, id: await MsgKey.newId(), participant: me, selfDir: 'out' }});
         const [added] = window.require('WAWebSendMsgChatAction').addAndSendMsgToChat(chat, {{ id: key, ack: 0, body: 'hi', type: 'chat', from: me, to: chat.id, local: true, self: 'out', t: Math.floor(Date.now() / 1000), isNewMsg: true }});
         await added; return String(key);");
-    let id = run(&browser, &send).await.unwrap().as_str().unwrap().to_owned();
+    let id = run(&browser, &send)
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
     let find = format!("const m = window.require('WAWebCollections').Msg.get({id:?});");
 
     run(&browser, &format!("{find} await window.require('WAWebSendReactionMsgAction').sendReactionToMsg(m, '🎉'); return true;")).await.unwrap();
     run(&browser, &format!("{find} await window.require('WAWebSendMessageEditAction').sendMessageEdit(m, 'hi all', {{}}); return true;")).await.unwrap();
     let chatstate = run(&browser, &format!("{find} const chat = window.require('WAWebCollections').Chat.get(m.id.remote);
         try {{ await window.require('WAWebChatStateBridge').sendChatStateComposing(chat); return 'accepted'; }} catch (e) {{ return e.name; }}")).await.unwrap();
-    assert_eq!(chatstate, "TypeError", "a chat state takes a Wid, not a chat");
+    assert_eq!(
+        chatstate, "TypeError",
+        "a chat state takes a Wid, not a chat"
+    );
     run(&browser, &format!("{find} await window.require('WAWebChatStateBridge').sendChatStateComposing(m.id.remote);
         await window.require('WAWebPresenceChatAction').sendPresenceAvailable(); return true;")).await.unwrap();
 
     sim.set_receipt(ME, &id, FRIEND, 3).unwrap();
     let info = run(&browser, &format!("{find} const i = await window.require('WAWebApiMessageInfoStore').queryMsgInfo(m.id);
         return {{ read: i.read.map((r) => String(r.id)), delivery: i.delivery.map((r) => String(r.id)), readRemaining: i.readRemaining }};")).await.unwrap();
-    assert_eq!(info, json!({"read": [format!("{FRIEND}@c.us")], "delivery": [format!("{FRIEND}@c.us")], "readRemaining": 1}));
+    assert_eq!(
+        info,
+        json!({"read": [format!("{FRIEND}@c.us")], "delivery": [format!("{FRIEND}@c.us")], "readRemaining": 1})
+    );
 
     sim.age_sent(ME, &id, EDIT_WINDOW_SECS + 1).unwrap();
     let too_old = format!("{find} if (window.require('WAWebMsgActionCapability').canEditText(m)) return null;
         try {{ await window.require('WAWebSendMessageEditAction').sendMessageEdit(m, 'late', {{}}); return 'edited'; }} catch (e) {{ return 'refused'; }}");
-    assert_eq!(browser.wait_for("the page sees the message aged", &format!("(async () => {{ {too_old} }})()")).await, "refused");
+    assert_eq!(
+        browser
+            .wait_for(
+                "the page sees the message aged",
+                &format!("(async () => {{ {too_old} }})()")
+            )
+            .await,
+        "refused"
+    );
     run(&browser, &format!("{find} const chat = window.require('WAWebCollections').Chat.get(m.id.remote);
         await window.require('WAWebCmd').Cmd.sendRevokeMsgs(chat, {{ list: [m], type: 'message' }}, {{ clearMedia: true }}); return true;")).await.unwrap();
 
@@ -131,8 +218,19 @@ async fn what_the_page_does_reaches_the_servers_within_whatsapps_rules() {
     for kind in ["reaction", "edit", "chatstate", "presence", "revoke"] {
         assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
     }
-    assert_eq!(actions.iter().filter(|a| a.kind == "edit").count(), 1, "the late edit never left the page");
-    let sent = sim.sent_messages(ME).into_iter().find(|s| s.id == id).unwrap();
-    assert_eq!((sent.body.as_str(), &sent.raw["type"]), ("hi all", &json!("revoked")));
+    assert_eq!(
+        actions.iter().filter(|a| a.kind == "edit").count(),
+        1,
+        "the late edit never left the page"
+    );
+    let sent = sim
+        .sent_messages(ME)
+        .into_iter()
+        .find(|s| s.id == id)
+        .unwrap();
+    assert_eq!(
+        (sent.body.as_str(), &sent.raw["type"]),
+        ("hi all", &json!("revoked"))
+    );
     browser.close().await;
 }

@@ -210,12 +210,12 @@ async fn every_module_name_of_current_builds_is_requireable_after_login() {
     let bad: Vec<String> = browser.eval(&js).await.unwrap();
     assert!(bad.is_empty(), "{bad:?}");
     // An inert function fails the way a real failed call does: a rejection naming itself.
-    let js = "window.require('WAWebSendReactionMsgAction').sendReactionToMsg({}, 'x').then(() => 'resolved', (e) => e.message)";
+    let js = "window.require('WAWebChatClearBridge').sendClear({}).then(() => 'resolved', (e) => e.message)";
     let msg: String = browser.eval(js).await.unwrap();
     assert!(msg.contains("not imitated by wa-sim"), "{msg}");
-    let js = "window.require('WAWebAddonReactionTableMode').reactionTableMode.bulkUpsert([]).catch((e) => e.message)";
+    let js = "window.require('WAWebDrawerManager').DrawerManager.closeDrawerRight().catch((e) => e.message)";
     let msg: String = browser.eval(js).await.unwrap();
-    assert!(msg.contains("WAWebAddonReactionTableMode"), "{msg}");
+    assert!(msg.contains("WAWebDrawerManager"), "{msg}");
     browser.close().await;
     sim.shutdown().await;
 }

@@ -23,7 +23,9 @@ pub struct Location {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ContactCard {
     /// The card as vCard text.
-    #[schema(example = "BEGIN:VCARD\nVERSION:3.0\nFN:Bob\nTEL;type=CELL;waid=923007654321:+923007654321\nEND:VCARD")]
+    #[schema(
+        example = "BEGIN:VCARD\nVERSION:3.0\nFN:Bob\nTEL;type=CELL;waid=923007654321:+923007654321\nEND:VCARD"
+    )]
     pub vcard: String,
     /// The name WhatsApp shows for it.
     pub name: Option<String>,

@@ -76,9 +76,13 @@ pub struct ReactionResponse {
 
 /// A reaction is an emoji: short, with no letters, digits or spaces.
 fn check_emoji(emoji: &str) -> Result<(), ApiError> {
-    let plain = emoji.chars().any(|c| c.is_ascii_alphanumeric() || c.is_whitespace());
+    let plain = emoji
+        .chars()
+        .any(|c| c.is_ascii_alphanumeric() || c.is_whitespace());
     if emoji.chars().count() > 16 || plain {
-        return Err(ApiError::invalid("`emoji` must be one emoji, or \"\" to remove"));
+        return Err(ApiError::invalid(
+            "`emoji` must be one emoji, or \"\" to remove",
+        ));
     }
     Ok(())
 }
@@ -116,7 +120,12 @@ pub async fn react(
 #[serde(deny_unknown_fields)]
 pub struct EditRequest {
     /// The new text (or caption); not blank, at most 65536 characters.
-    #[schema(min_length = 1, max_length = 65536, pattern = r"\S", example = "Hello again!")]
+    #[schema(
+        min_length = 1,
+        max_length = 65536,
+        pattern = r"\S",
+        example = "Hello again!"
+    )]
     message: String,
 }
 
@@ -257,7 +266,9 @@ pub async fn vote(
     unique.sort();
     unique.dedup();
     if req.options.len() > 12 || unique.len() != req.options.len() {
-        return Err(ApiError::invalid("`options`: at most 12 different option names"));
+        return Err(ApiError::invalid(
+            "`options`: at most 12 different option names",
+        ));
     }
     let args = json!({"id": id, "options": req.options});
     let _: serde_json::Value = act(&state, &caller, &id, "actions.vote", args).await?;

@@ -57,7 +57,11 @@ pub struct RichParts {
     poll: Option<PollPart>,
     /// Quotes this message (an id from a send or an event). `404 NOT_FOUND` if WhatsApp Web does
     /// not know it, `409 CONFLICT` if WhatsApp does not allow replying to it.
-    #[schema(min_length = 1, max_length = 255, example = "false_923007654321@c.us_3A0123456789ABCDEF")]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        example = "false_923007654321@c.us_3A0123456789ABCDEF"
+    )]
     reply_to: Option<String>,
     /// Numbers to mention (digits, international format); each must appear as `@<number>` in
     /// `message`.
@@ -170,7 +174,9 @@ impl RichParts {
         }
         if self.link_preview == Some(true) {
             if out.text.is_empty() {
-                return Err(ApiError::invalid("`linkPreview` needs a `message` with a link"));
+                return Err(ApiError::invalid(
+                    "`linkPreview` needs a `message` with a link",
+                ));
             }
             out = out.with("linkPreview", true);
         }
@@ -191,10 +197,13 @@ fn checked_location(l: LocationPart) -> Result<LocationPart, ApiError> {
         ));
     }
     if too_long(&l.name, MAX_NAME_CHARS) || too_long(&l.address, MAX_NAME_CHARS) {
-        return Err(ApiError::invalid("`location`: name and address at most 256 characters"));
+        return Err(ApiError::invalid(
+            "`location`: name and address at most 256 characters",
+        ));
     }
     let url_ok = l.url.as_ref().is_none_or(|u| {
-        u.len() <= 2048 && reqwest::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https"))
+        u.len() <= 2048
+            && reqwest::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https"))
     });
     if !url_ok {
         return Err(ApiError::invalid("`location.url` must be an http(s) URL"));
@@ -247,17 +256,23 @@ fn vcard_of(name: &str, phone: &str) -> String {
 
 fn vcards(contacts: Vec<ContactPart>) -> Result<Vec<String>, ApiError> {
     if contacts.is_empty() || contacts.len() > MAX_CONTACTS {
-        return Err(ApiError::invalid(format!("`contacts`: 1-{MAX_CONTACTS} cards")));
+        return Err(ApiError::invalid(format!(
+            "`contacts`: 1-{MAX_CONTACTS} cards"
+        )));
     }
     contacts
         .into_iter()
         .map(|c| match c {
             ContactPart::Card(card) => {
-                let name_ok = !card.name.trim().is_empty() && card.name.chars().count() <= MAX_NAME_CHARS;
+                let name_ok =
+                    !card.name.trim().is_empty() && card.name.chars().count() <= MAX_NAME_CHARS;
                 if !name_ok {
                     return Err(ApiError::invalid("`contacts`: a name of 1-256 characters"));
                 }
-                Ok(vcard_of(&card.name, &digits(&card.phone, "contacts.phone")?))
+                Ok(vcard_of(
+                    &card.name,
+                    &digits(&card.phone, "contacts.phone")?,
+                ))
             }
             ContactPart::Vcard(v) => checked_vcard(v.vcard),
         })
@@ -284,7 +299,11 @@ fn checked_poll(p: PollPart) -> Result<PollPart, ApiError> {
     let mut unique = p.options.clone();
     unique.sort();
     unique.dedup();
-    if !name_ok || !POLL_OPTIONS.contains(&p.options.len()) || !options_ok || unique.len() != p.options.len() {
+    if !name_ok
+        || !POLL_OPTIONS.contains(&p.options.len())
+        || !options_ok
+        || unique.len() != p.options.len()
+    {
         return Err(ApiError::invalid(
             "`poll`: a name (1-255 characters) and 2-12 different options (1-100 characters each)",
         ));
@@ -295,14 +314,18 @@ fn checked_poll(p: PollPart) -> Result<PollPart, ApiError> {
 /// Each mentioned number, as digits, present as `@<number>` in the text.
 fn mentioned(numbers: &[String], text: &str) -> Result<Vec<String>, ApiError> {
     if text.is_empty() {
-        return Err(ApiError::invalid("`mentions` need a `message` that names them"));
+        return Err(ApiError::invalid(
+            "`mentions` need a `message` that names them",
+        ));
     }
     numbers
         .iter()
         .map(|n| {
             let n = digits(n, "mentions")?;
             if !text.contains(&format!("@{n}")) {
-                return Err(ApiError::invalid(format!("`message` must contain @{n} to mention it")));
+                return Err(ApiError::invalid(format!(
+                    "`message` must contain @{n} to mention it"
+                )));
             }
             Ok(n)
         })
@@ -325,7 +348,9 @@ mod tests {
         assert_eq!(text(None, &p.content()).unwrap(), "");
         assert!(text(Some("hi".into()), &p.content()).is_err());
         assert!(text(None, &[]).is_err());
-        let two = parts(json!({"location": {"latitude": 1, "longitude": 2}, "poll": {"name": "a", "options": ["x", "y"]}}));
+        let two = parts(
+            json!({"location": {"latitude": 1, "longitude": 2}, "poll": {"name": "a", "options": ["x", "y"]}}),
+        );
         assert!(text(None, &two.content()).is_err());
     }
 
@@ -348,7 +373,11 @@ mod tests {
 
     #[test]
     fn a_poll_takes_two_to_twelve_different_options() {
-        for options in [json!(["a"]), json!(["a", "a"]), json!((0..13).map(|i| i.to_string()).collect::<Vec<_>>())] {
+        for options in [
+            json!(["a"]),
+            json!(["a", "a"]),
+            json!((0..13).map(|i| i.to_string()).collect::<Vec<_>>()),
+        ] {
             let p = parts(json!({"poll": {"name": "q", "options": options}}));
             assert!(p.apply(OutgoingMessage::text("")).is_err());
         }

@@ -31,7 +31,11 @@ fn from_secs(s: Option<i64>) -> Option<String> {
 }
 
 fn reaction(r: PageReaction) -> MessageReactionData {
-    let action = if r.emoji.is_empty() { "removed" } else { "added" };
+    let action = if r.emoji.is_empty() {
+        "removed"
+    } else {
+        "added"
+    };
     MessageReactionData {
         message_id: r.message_id,
         chat_id: r.chat_id,

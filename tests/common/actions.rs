@@ -14,7 +14,10 @@ impl TestApp {
     /// What the simulator recorded of the account's send `id`.
     pub async fn recorded(&self, number: &str, id: &str) -> SentMessage {
         eventually("the simulator records the send", LINK_TIMEOUT, || async {
-            self.sim.sent_messages(number).into_iter().find(|s| s.id == id)
+            self.sim
+                .sent_messages(number)
+                .into_iter()
+                .find(|s| s.id == id)
         })
         .await
     }
@@ -25,14 +28,20 @@ impl TestApp {
         eventually(&what, LINK_TIMEOUT, || async {
             self.sim.device_actions(number).into_iter().find(|a| {
                 a.kind == kind
-                    && (a.message_id.as_deref() == Some(target) || a.chat.as_deref() == Some(target))
+                    && (a.message_id.as_deref() == Some(target)
+                        || a.chat.as_deref() == Some(target))
             })
         })
         .await
     }
 
     /// The data of the first `event` of the connection whose data matches `pred`.
-    pub async fn event_data(&self, conn: &str, event: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    pub async fn event_data(
+        &self,
+        conn: &str,
+        event: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
         eventually(&format!("a {event} event"), LINK_TIMEOUT, || async {
             self.events(conn)
                 .await

@@ -150,7 +150,10 @@ fn a_consumer_reads_the_wire_envelope_back_as_the_same_event() {
 
 /// The events of acting on messages.
 fn action_samples() -> Vec<(Event, &'static str)> {
-    let (at, chat) = (Some("2026-11-25T14:00:00+00:00".to_owned()), Some("c@c.us".to_owned()));
+    let (at, chat) = (
+        Some("2026-11-25T14:00:00+00:00".to_owned()),
+        Some("c@c.us".to_owned()),
+    );
     vec![
         (
             Event::MessageReaction(MessageReactionData {
