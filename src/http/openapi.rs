@@ -34,6 +34,10 @@ use crate::error::ErrorBody;
     tags(
         (name = "connections", description = "Link WhatsApp numbers by QR and manage them"),
         (name = "messages", description = "Send messages and follow their delivery"),
+        (name = "numbers", description = "Which numbers are on WhatsApp"),
+        (name = "chats", description = "Chats, their history from the phone, archive / pin / mute"),
+        (name = "contacts", description = "Contacts and the block list"),
+        (name = "profile", description = "The linked account's own profile"),
         (name = "webhooks", description = "Per-connection webhooks and the delivery log"),
         (name = "events", description = "Live event streams (SSE, WebSocket)"),
         (name = "keys", description = "API keys (admin only)"),
