@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-pub const SECTIONS: &[&str] = &["qr", "memory", "send", "webhook", "rps", "restore"];
+pub const SECTIONS: &[&str] = &[
+    "qr", "memory", "send", "webhook", "rps", "restore", "numbers", "history",
+];
 
 pub const USAGE: &str = "\
 wa-bench: measures the release gateway against wa-sim with real Chromium.
@@ -10,7 +12,8 @@ wa-bench: measures the release gateway against wa-sim with real Chromium.
 Build first:  cargo build --release -p wa-gateway -p wa-bench   (or: make bench)
 
 Options:
-  --only LIST         sections to run, comma-separated: qr,memory,send,webhook,rps,restore (all)
+  --only LIST         sections to run, comma-separated:
+                      qr,memory,send,webhook,rps,restore,numbers,history (all)
   --flags LIST        Chromium flag sets for the memory table: tuned,plain (both)
   --memory-n LIST     connection counts for the memory table (1,10,20)
   --find-max N        after the tuned sections, keep linking up to N connections while at least
@@ -22,6 +25,8 @@ Options:
   --rps-clients N     concurrent clients on GET /wa/connections (64)
   --rps-secs N        seconds of load (10)
   --settle-secs N     wait after linking before memory is read (5)
+  --checks N          checks of 100 new numbers for the number-check latency (20)
+  --history N         messages of chat history paged through in pages of 50 (1000)
   --gateway PATH      the gateway binary (next to this one)
   --json              print the results as JSON on stdout (the table goes to stderr)
   --quick             small sizes: --qr 5 --sends 200 --inbound 200 --memory-n 1,5 --restore-n 5 --rps-secs 3
@@ -40,6 +45,8 @@ pub struct Args {
     pub rps_clients: usize,
     pub rps_secs: u64,
     pub settle_secs: u64,
+    pub checks: usize,
+    pub history: usize,
     pub gateway: PathBuf,
     pub json: bool,
 }
@@ -62,6 +69,8 @@ impl Args {
             rps_clients: 64,
             rps_secs: 10,
             settle_secs: 5,
+            checks: 20,
+            history: 1000,
             gateway: default_gateway(),
             json: false,
         };
@@ -79,6 +88,8 @@ impl Args {
                 "--rps-clients" => a.rps_clients = number(&value()?)?,
                 "--rps-secs" => a.rps_secs = number(&value()?)? as u64,
                 "--settle-secs" => a.settle_secs = number(&value()?)? as u64,
+                "--checks" => a.checks = number(&value()?)?,
+                "--history" => a.history = number(&value()?)?,
                 "--gateway" => a.gateway = PathBuf::from(value()?),
                 "--json" => a.json = true,
                 "--quick" => {

@@ -33,12 +33,12 @@ impl Api {
         Ok((status, body))
     }
 
-    async fn get(&self, path: &str) -> Result<(u16, Value)> {
+    pub async fn get(&self, path: &str) -> Result<(u16, Value)> {
         self.call(self.http.get(format!("{}{path}", self.base)))
             .await
     }
 
-    async fn post(&self, path: &str, body: Value) -> Result<(u16, Value)> {
+    pub async fn post(&self, path: &str, body: Value) -> Result<(u16, Value)> {
         self.call(self.http.post(format!("{}{path}", self.base)).json(&body))
             .await
     }

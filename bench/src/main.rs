@@ -2,6 +2,7 @@
 //! (and JSON with `--json`); see `docs/PERFORMANCE.md` for a run and how to read it.
 
 mod args;
+mod chats;
 mod client;
 mod context;
 mod gateway;
@@ -61,9 +62,11 @@ async fn main() {
 fn needs_tuned_run(args: &Args) -> bool {
     let memory_tuned = args.wants("memory") && args.flags.iter().any(|f| f == "tuned");
     memory_tuned
-        || ["qr", "send", "webhook", "rps", "restore"]
-            .iter()
-            .any(|s| args.wants(s))
+        || [
+            "qr", "send", "webhook", "rps", "restore", "numbers", "history",
+        ]
+        .iter()
+        .any(|s| args.wants(s))
 }
 
 async fn tuned_run(args: &Args, report: &mut Report) {
@@ -101,6 +104,27 @@ async fn tuned_run(args: &Args, report: &mut Report) {
             },
             Err(e) => report.note(e),
         }
+    }
+    if args.wants("numbers") {
+        step("check of 100 numbers");
+        let linked = run.ensure_linked(1).await;
+        report.numbers = match linked {
+            Ok(()) => chats::numbers(&run, args.checks)
+                .await
+                .map_err(|e| report.note(e))
+                .ok(),
+            Err(e) => {
+                report.note(e);
+                None
+            }
+        };
+    }
+    if args.wants("history") {
+        step("chat history pages of 50");
+        report.history = chats::history(&run, args.history)
+            .await
+            .map_err(|e| report.note(e))
+            .ok();
     }
     if args.wants("rps") {
         step("GET /wa/connections load");

@@ -16,6 +16,8 @@ pub struct Report {
     pub rps: Option<RpsResult>,
     pub restore: Option<RestoreResult>,
     pub max_n: Option<MemoryRow>,
+    pub numbers: Option<Summary>,
+    pub history: Option<crate::chats::HistoryResult>,
     pub notes: Vec<String>,
 }
 
@@ -49,6 +51,8 @@ impl Report {
             rps: None,
             restore: None,
             max_n: None,
+            numbers: None,
+            history: None,
             notes: Vec::new(),
         }
     }
@@ -115,6 +119,17 @@ impl Report {
                 r.restored_ok,
                 r.restored_expired,
                 r.restored_failed
+            );
+        }
+        if let Some(s) = &self.numbers {
+            t += &format!("| check of 100 new numbers | {} |\n", lat(s, "p99"));
+        }
+        if let Some(h) = &self.history {
+            t += &format!(
+                "| chat history, pages of 50 through {} messages | first pass (loaded from the phone) {}; again (in memory) {} |\n",
+                h.messages,
+                lat(&h.first_pass, "p99"),
+                lat(&h.second_pass, "p99")
             );
         }
         if let Some(r) = &self.rps {

@@ -178,6 +178,29 @@ function wire() {
     $('mod-remove').addEventListener('click', act(() => api('POST', 'modules/remove', { name: $('mod-from').value.trim() })));
     $('mod-reset').addEventListener('click', act(() => api('POST', 'modules/reset')));
     $('account').addEventListener('change', act(() => {}));
+    wirePeople();
+}
+
+/** The People section: contacts, phone history, calls, number changes, chat archive/delete. */
+function wirePeople() {
+    const contact = () => $('contact').value.trim();
+    const chat = () => contact() + '@c.us';
+    $('p-add').addEventListener('click', act(() => api('POST', 'accounts/' + account() + '/contacts', {
+        number: contact(), name: $('p-saved').checked ? $('contact-name').value.trim() || null : null,
+        push_name: $('contact-name').value.trim() || null, about: $('p-about').value.trim() || null,
+        business: $('p-business').checked, picture: $('p-picture').checked,
+    })));
+    $('p-history').addEventListener('click', act(() => api('POST', 'accounts/' + account() + '/history', {
+        with: contact(), count: Number($('p-count').value), from_me_every: 4,
+    })));
+    $('p-call').addEventListener('click', act(async () => {
+        await api('POST', 'accounts/' + account() + '/call', { from: contact(), video: $('p-video').checked });
+        const calls = await api('GET', 'accounts/' + account() + '/calls');
+        $('p-calls').textContent = calls.map((c) => '+' + c.from + ': ' + c.status).join(', ');
+    }));
+    $('p-change').addEventListener('click', act(() => api('POST', 'numbers/' + contact() + '/change-number', { new: $('p-new').value.trim() })));
+    $('p-archive').addEventListener('click', act(() => api('POST', 'accounts/' + account() + '/chats/' + chat() + '/archive', { archive: true })));
+    $('p-delete').addEventListener('click', act(() => api('POST', 'accounts/' + account() + '/chats/' + chat() + '/delete')));
 }
 
 wire();

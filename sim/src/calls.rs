@@ -154,6 +154,7 @@ fn change_number_frame(old: &str, new: &str, contact: &Value) -> Value {
         "from": remote, "to": format!("{new}@c.us"), "type": "notification_template",
         "subtype": "change_number", "body": "", "t": now_secs(), "ack": 0, "self": "in",
         "templateParams": [remote, format!("{new}@c.us")], "isNotification": true,
+        "isNewMsg": true,
     });
     json!({"type": "message", "msg": msg, "contacts": [contact], "chat": {"id": remote, "name": ""}})
 }

@@ -40,6 +40,7 @@ pub struct ContactView {
     is_user: bool,
     is_group: bool,
     /// WhatsApp knows this number.
+    #[serde(rename = "isWAContact")]
     is_wa_contact: bool,
     /// In the phone's address book.
     is_my_contact: bool,

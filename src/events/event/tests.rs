@@ -33,7 +33,13 @@ fn sample_message() -> (MessageData, &'static str) {
 
 /// One event of each kind, with the `data` JSON it must produce (keys in wire order).
 fn samples() -> Vec<(Event, &'static str)> {
-    [linking_samples(), traffic_samples(), action_samples()].concat()
+    [
+        linking_samples(),
+        traffic_samples(),
+        action_samples(),
+        people_samples(),
+    ]
+    .concat()
 }
 
 /// The events of linking a number.
@@ -97,6 +103,50 @@ fn traffic_samples() -> Vec<(Event, &'static str)> {
                 reason: "LOGGED_OUT".into(),
             }),
             r#"{"reason":"LOGGED_OUT"}"#,
+        ),
+    ]
+}
+
+/// The events of chats, contacts and calls.
+fn people_samples() -> Vec<(Event, &'static str)> {
+    vec![
+        (
+            Event::ContactChanged(ContactChangedData {
+                old_id: Some("923001234567@c.us".into()),
+                new_id: Some("923009876543@c.us".into()),
+                old_number: Some("923001234567".into()),
+                new_number: Some("923009876543".into()),
+                chat_id: Some("923001234567@c.us".into()),
+                is_contact: true,
+                timestamp: None,
+            }),
+            r#"{"oldId":"923001234567@c.us","newId":"923009876543@c.us","oldNumber":"923001234567","newNumber":"923009876543","chatId":"923001234567@c.us","isContact":true,"timestamp":null}"#,
+        ),
+        (
+            Event::ChatArchived(ChatArchivedData {
+                chat_id: "923001234567@c.us".into(),
+                archived: true,
+            }),
+            r#"{"chatId":"923001234567@c.us","archived":true}"#,
+        ),
+        (
+            Event::ChatRemoved(ChatRemovedData {
+                chat_id: "923001234567@c.us".into(),
+            }),
+            r#"{"chatId":"923001234567@c.us"}"#,
+        ),
+        (
+            Event::Call(CallData {
+                call_id: "ABC".into(),
+                from: Some("923001234567@c.us".into()),
+                from_phone: Some("923001234567".into()),
+                is_video: false,
+                is_group: false,
+                timestamp: None,
+                rejected: true,
+                replied: false,
+            }),
+            r#"{"callId":"ABC","from":"923001234567@c.us","fromPhone":"923001234567","isVideo":false,"isGroup":false,"timestamp":null,"rejected":true,"replied":false}"#,
         ),
     ]
 }
