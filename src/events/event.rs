@@ -164,6 +164,9 @@ pub struct MessageData {
     /// The sender's phone number (digits), even when WhatsApp gives an `@lid` id.
     pub sender_phone: Option<String>,
     pub has_media: bool,
+    /// The media, when `hasMedia`; its `url` serves the bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<crate::media::MessageMedia>,
 }
 
 /// The data of a `message_ack` event.

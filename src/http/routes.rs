@@ -11,7 +11,7 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::{auth, connections, events, health, keys, messages, metrics, openapi, webhooks};
+use super::{auth, connections, events, health, keys, media, messages, metrics, openapi, webhooks};
 use crate::store::Role;
 
 /// Who may call a route.
@@ -42,6 +42,7 @@ fn declared() -> Vec<(Access, UtoipaMethodRouter<AppState>)> {
         (Least(Viewer), routes!(messages::list_messages)),
         (Least(Sender), routes!(messages::send)),
         (Least(Viewer), routes!(messages::get_message)),
+        (Least(Viewer), routes!(media::get_media)),
         (Least(Viewer), routes!(webhooks::list_deliveries)),
         (Least(Operator), routes!(webhooks::retry_delivery)),
         (Least(Viewer), routes!(events::sse)),

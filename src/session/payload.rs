@@ -23,6 +23,10 @@ pub fn message(m: &WaMessage) -> MessageData {
         quoted_id: m.quoted_id.clone(),
         sender_phone: m.sender_phone.clone(),
         has_media: m.has_media,
+        media: m
+            .media
+            .clone()
+            .map(|media| media.served_as(m.id.as_deref())),
     }
 }
 

@@ -87,6 +87,9 @@ pub struct WaMessage {
     #[serde(default)]
     pub has_media: bool,
     pub ack: Option<i64>,
+    /// Present when the message has media (page/media.js).
+    #[serde(default)]
+    pub media: Option<crate::media::MessageMedia>,
 }
 
 /// Socket states after which a linked session cannot continue.

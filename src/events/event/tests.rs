@@ -21,6 +21,7 @@ fn sample_message() -> (MessageData, &'static str) {
         quoted_id: None,
         sender_phone: Some("923001234567".into()),
         has_media: false,
+        media: None,
     };
     let json = r#"{"id":"true_923007654321@c.us_3EB0","from":"923001234567@c.us","to":"923007654321@c.us","author":null,"chatId":"923007654321@c.us","type":"chat","body":"Hi!","timestamp":"2026-11-25T14:00:00+00:00","pushName":"Alice","fromMe":true,"quotedId":null,"senderPhone":"923001234567","hasMedia":false}"#;
     (message, json)
