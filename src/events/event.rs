@@ -207,6 +207,9 @@ pub struct MessageData {
     pub quoted: Option<Quoted>,
     /// The phone numbers (digits) the message mentions.
     pub mentions: Option<Vec<String>>,
+    /// The media, when `hasMedia`; its `url` serves the bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<crate::media::MessageMedia>,
 }
 
 /// The data of a `message_ack` event.

@@ -3,6 +3,7 @@
 //! under `DATA_DIR`, typed, staged in the page in chunks and named by the send's `media` part.
 
 mod body;
+mod download;
 mod multipart;
 
 use std::time::Duration;
@@ -19,6 +20,7 @@ use crate::store::Connection;
 use crate::whatsapp::OutgoingMessage;
 
 pub use body::read_send_body;
+pub use download::{__path_get_media, get_media};
 pub use multipart::SendForm;
 
 /// The media a send carries (exactly one of `url` and `base64`).

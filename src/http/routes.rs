@@ -12,7 +12,8 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::{
-    auth, connections, events, groups, health, keys, me, messages, metrics, openapi, webhooks,
+    auth, connections, events, groups, health, keys, me, media, messages, metrics, openapi,
+    webhooks,
 };
 use super::{chat_actions, message_actions};
 use super::{chats, contacts, numbers, profile};
@@ -87,6 +88,7 @@ fn declared() -> Vec<(Access, UtoipaMethodRouter<AppState>)> {
         (Least(Sender), routes!(chat_actions::read)),
         (Least(Sender), routes!(chat_actions::typing)),
         (Least(Sender), routes!(chat_actions::presence)),
+        (Least(Viewer), routes!(media::get_media)),
         (Least(Viewer), routes!(webhooks::list_deliveries)),
         (Least(Operator), routes!(webhooks::retry_delivery)),
         (Least(Viewer), routes!(events::sse)),

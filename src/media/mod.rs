@@ -4,11 +4,13 @@
 
 mod error;
 mod file;
+mod info;
 mod sniff;
 mod stage;
 
 pub use error::MediaError;
 pub use file::{from_base64, from_path, MediaFile, Spool};
+pub use info::MessageMedia;
 pub use sniff::{resolve, As, Resolved};
 pub use stage::{release, stage, CHUNK_BYTES};
 

@@ -28,6 +28,10 @@ pub fn message(m: &WaMessage) -> MessageData {
         poll: m.poll.clone(),
         quoted: m.quoted.clone(),
         mentions: m.mentions.clone(),
+        media: m
+            .media
+            .clone()
+            .map(|media| media.served_as(m.id.as_deref())),
     }
 }
 

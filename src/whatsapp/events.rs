@@ -142,6 +142,9 @@ pub struct WaMessage {
     pub quoted: Option<Quoted>,
     #[serde(default)]
     pub mentions: Option<Vec<String>>,
+    /// Present when the message has media (page/media.js).
+    #[serde(default)]
+    pub media: Option<crate::media::MessageMedia>,
 }
 
 /// Socket states after which a linked session cannot continue.

@@ -26,6 +26,7 @@ fn sample_message() -> (MessageData, &'static str) {
         poll: None,
         quoted: None,
         mentions: None,
+        media: None,
     };
     let json = r#"{"id":"true_923007654321@c.us_3EB0","from":"923001234567@c.us","to":"923007654321@c.us","author":null,"chatId":"923007654321@c.us","type":"chat","body":"Hi!","timestamp":"2026-11-25T14:00:00+00:00","pushName":"Alice","fromMe":true,"quotedId":null,"senderPhone":"923001234567","hasMedia":false,"location":null,"contacts":null,"poll":null,"quoted":null,"mentions":null}"#;
     (message, json)

@@ -207,3 +207,22 @@
       return { data: bytesBase64(e.bytes, offset, Math.min(offset + len, e.bytes.length)) };
     },
   });
+
+  /** Hex of a base64 hash (WhatsApp's `filehash` is the base64 SHA-256 of the plain bytes). */
+  const b64Hex = (text) => {
+    try { return Array.from(base64Bytes(text), (b) => b.toString(16).padStart(2, '0')).join(''); } catch (_) { return null; }
+  };
+
+  // Every reported message with media says what it is (the bytes come with `media.download`).
+  messageFields.push(async (M, m) => {
+    if (!m.directPath) return {};
+    const num = (v) => (typeof v === 'number' && isFinite(v) ? v : null);
+    return {
+      media: {
+        mimetype: m.mimetype || null, filename: m.filename || null, size: num(m.size),
+        sha256: typeof m.filehash === 'string' ? b64Hex(m.filehash) : null,
+        caption: typeof m.caption === 'string' ? m.caption : null, duration: num(Number(m.duration)),
+        width: num(m.width || m.fullWidth), height: num(m.height || m.fullHeight),
+      },
+    };
+  });

@@ -1,0 +1,220 @@
+//! `GET /wa/messages/{id}/media`: the media of a message, downloaded and decrypted by the page
+//! (through WhatsApp's own download manager), read out in chunks into a spooled file and served
+//! with its type, name and length; one `Range` is honoured.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::http::auth::Auth;
+use crate::http::AppState;
+use crate::media::{self, MediaFile, Spool};
+use crate::session::PageError;
+use crate::store::Connection;
+
+/// Downloading from WhatsApp's CDN and decrypting can take a while for large files.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Deserialize)]
+struct Downloaded {
+    token: String,
+    size: u64,
+    mimetype: Option<String>,
+    filename: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Chunk {
+    data: String,
+}
+
+/// The media of a message (an image, a voice note, a document, …).
+#[utoipa::path(
+    get, path = "/wa/messages/{id}/media", tag = "messages",
+    params(
+        ("id" = String, Path, description = "WhatsApp's message id, as in the `message` event"),
+        ("Range" = Option<String>, Header, description = "One byte range, `bytes=0-1023`"),
+    ),
+    responses(
+        (status = 200, description = "The bytes, with `Content-Type`, `Content-Length` and `Content-Disposition` (the file name)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The requested range, with `Content-Range`", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, description = "`NOT_FOUND`: no such message, or it has no media", body = ErrorBody),
+        (status = 409, description = "`WHATSAPP_NOT_READY`: the connection is not linked", body = ErrorBody),
+        (status = 410, description = "`MEDIA_EXPIRED`: WhatsApp no longer has the media", body = ErrorBody),
+        (status = 416, description = "`INVALID_REQUEST`: the range is outside the file", body = ErrorBody),
+    )
+)]
+pub async fn get_media(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(message_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let missing = || ApiError::not_found(format!("No message with id {message_id}"));
+    let record = state
+        .store
+        .get_message(&message_id, None)
+        .await?
+        .ok_or_else(missing)?;
+    let connection = state
+        .owned(&caller, &record.connection_id)
+        .await
+        .map_err(|_| missing())?;
+    let (file, meta) = download(&state, &connection, &message_id).await?;
+    serve(file, meta, headers.get(header::RANGE))
+}
+
+async fn download(
+    state: &AppState,
+    connection: &Connection,
+    id: &str,
+) -> Result<(MediaFile, Downloaded), ApiError> {
+    let args = json!({"id": id});
+    let got: Downloaded = state
+        .manager
+        .call(connection, "media.download", args, DOWNLOAD_TIMEOUT)
+        .await?;
+    let spooled = spool(state, connection, &got).await;
+    media::release(&state.manager, connection, &got.token).await;
+    Ok((spooled?, got))
+}
+
+/// Reads the page's copy out chunk by chunk into a spooled file.
+async fn spool(
+    state: &AppState,
+    connection: &Connection,
+    got: &Downloaded,
+) -> Result<MediaFile, ApiError> {
+    let page = state.manager.page(connection).await?;
+    let dir = media::spool_dir(&state.config.data_dir);
+    let mut spool = Spool::new(&dir, got.size.max(1)).await?;
+    let mut at = 0u64;
+    while at < got.size {
+        let args = json!({"token": got.token, "offset": at, "len": media::CHUNK_BYTES});
+        let value = page
+            .call("media.read", args, READ_TIMEOUT)
+            .await
+            .map_err(PageError::from)
+            .map_err(crate::session::ManagerError::from)?;
+        let chunk: Chunk = serde_json::from_value(value).map_err(ApiError::internal)?;
+        let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, chunk.data)
+            .map_err(ApiError::internal)?;
+        if bytes.is_empty() {
+            return Err(ApiError::internal("media.read answered no bytes"));
+        }
+        at += bytes.len() as u64;
+        spool.write(&bytes).await?;
+    }
+    Ok(spool.finish().await?)
+}
+
+/// `bytes=a-b`, `bytes=a-`, `bytes=-n` within `len`; `None` when absent.
+fn range(value: Option<&HeaderValue>, len: u64) -> Result<Option<(u64, u64)>, ApiError> {
+    let Some(value) = value else { return Ok(None) };
+    let unsatisfiable = || {
+        ApiError::invalid(format!("the range is not within the {len} bytes"))
+            .with_status(StatusCode::RANGE_NOT_SATISFIABLE)
+    };
+    let spec = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("bytes="))
+        .filter(|v| !v.contains(','))
+        .ok_or_else(unsatisfiable)?;
+    let (start, end) = spec.split_once('-').ok_or_else(unsatisfiable)?;
+    let (start, end) = match (start.trim(), end.trim()) {
+        ("", n) => {
+            let n: u64 = n.parse().map_err(|_| unsatisfiable())?;
+            (len.saturating_sub(n), len.saturating_sub(1))
+        }
+        (a, "") => (
+            a.parse().map_err(|_| unsatisfiable())?,
+            len.saturating_sub(1),
+        ),
+        (a, b) => (
+            a.parse().map_err(|_| unsatisfiable())?,
+            b.parse::<u64>()
+                .map_err(|_| unsatisfiable())?
+                .min(len.saturating_sub(1)),
+        ),
+    };
+    if start > end || start >= len {
+        return Err(unsatisfiable());
+    }
+    Ok(Some((start, end)))
+}
+
+fn serve(
+    file: MediaFile,
+    meta: Downloaded,
+    range_header: Option<&HeaderValue>,
+) -> Result<Response, ApiError> {
+    let len = file.len;
+    let span = range(range_header, len)?;
+    let (start, end) = span.unwrap_or((0, len - 1));
+    let mimetype = meta
+        .mimetype
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let mut response = Response::builder()
+        .status(if span.is_some() {
+            StatusCode::PARTIAL_CONTENT
+        } else {
+            StatusCode::OK
+        })
+        .header(header::CONTENT_TYPE, mimetype)
+        .header(header::CONTENT_LENGTH, end - start + 1)
+        .header(header::ACCEPT_RANGES, "bytes");
+    if span.is_some() {
+        response = response.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}"));
+    }
+    if let Some(name) = meta.filename {
+        let safe: String = name
+            .chars()
+            .filter(|c| !c.is_control() && *c != '"')
+            .collect();
+        response = response.header(
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{safe}\""),
+        );
+    }
+    let body = Body::from_stream(body_stream(file, start, end - start + 1));
+    response
+        .body(body)
+        .map_err(ApiError::internal)
+        .map(IntoResponse::into_response)
+}
+
+/// The file's bytes `start..start+len`; the spooled file lives until the stream ends.
+fn body_stream(
+    file: MediaFile,
+    start: u64,
+    len: u64,
+) -> impl futures::Stream<Item = std::io::Result<axum::body::Bytes>> {
+    use futures::StreamExt;
+    let open = async move {
+        let mut f = tokio::fs::File::open(&file.path).await?;
+        f.seek(std::io::SeekFrom::Start(start)).await?;
+        // The temp file goes when the stream is dropped (after the last byte or a hang-up).
+        Ok::<_, std::io::Error>((ReaderStream::new(f.take(len)), file))
+    };
+    futures::stream::once(open)
+        .map(|opened| match opened {
+            Ok((reader, file)) => reader
+                .map(move |chunk| {
+                    let _keep = &file;
+                    chunk
+                })
+                .left_stream(),
+            Err(e) => futures::stream::once(async move { Err(e) }).right_stream(),
+        })
+        .flatten()
+}
