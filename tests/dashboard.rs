@@ -641,7 +641,6 @@ fn version_in(gzipped_html: &[u8]) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs issue 14: multipart POST /wa/send/:id (fields to, caption, file) is not merged yet"]
 async fn a_file_sent_from_the_form_reaches_the_phone_and_read() {
     let app = keyed_app(vec![]).await;
     let id = admin(&app).link(&app.sim, ALICE, "Alice").await;
