@@ -452,3 +452,30 @@ async fn forward_gone(
 fn js_string(s: &str) -> String {
     serde_json::Value::String(s.to_owned()).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    /// The page files share one scope: a name declared twice at the top of the joined script is
+    /// a SyntaxError that stops the whole driver, so every top-level name must be unique.
+    #[test]
+    fn the_page_files_declare_each_top_level_name_once() {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for line in super::DRIVER_JS.lines() {
+            let Some(rest) = line.strip_prefix("  ") else {
+                continue;
+            };
+            let rest = rest.trim_start_matches("async ");
+            let name = ["const ", "let ", "function "]
+                .iter()
+                .find_map(|kw| rest.strip_prefix(kw))
+                .and_then(|r| r.split(|c: char| !c.is_alphanumeric() && c != '_').next());
+            if let Some(name) = name.filter(|n| !n.is_empty()) {
+                *seen.entry(name).or_default() += 1;
+            }
+        }
+        let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(twice.is_empty(), "declared more than once: {twice:?}");
+    }
+}

@@ -15,7 +15,7 @@
     return opError(String(status || 'REFUSED'), 'WhatsApp refused to ' + what + ': ' + reason);
   }
 
-  async function refused(what, fn) {
+  async function groupCall(what, fn) {
     try {
       return await fn();
     } catch (e) {
@@ -195,7 +195,7 @@
     for (const id of ids) found.push([id, await participantModel(M, chat, id)]);
     const models = found.map(([, p]) => p).filter(Boolean);
     if (models.length) {
-      await refused(action + ' members', () => need('WAWebModifyParticipantsGroupAction')[fn](chat, models));
+      await groupCall(action + ' members', () => need('WAWebModifyParticipantsGroupAction')[fn](chat, models));
     }
     const fresh = await refreshedChat(M, chat.id);
     const out = [];
@@ -220,7 +220,7 @@
       else results.push(Object.assign(await member(M, wid), { status: 'not_on_whatsapp', code: 404 }));
     }
     const opts = { title: args.subject, addressingModeOverride: 'lid', memberAddMode: false, membershipApprovalMode: false, announce: false, restrict: false, ephemeralDuration: 0 };
-    const created = await refused('create the group', () => need('WAWebGroupCreateJob').createGroup(opts, wanted));
+    const created = await groupCall('create the group', () => need('WAWebGroupCreateJob').createGroup(opts, wanted));
     const chat = await refreshedChat(M, created.wid);
     for (const p of created.participants || []) {
       if (p.type === 'superadmin') continue;
@@ -239,15 +239,15 @@
 
   async function updateGroup(M, chat, args) {
     const info = need('WAWebGroupModifyInfoJob');
-    if (args.subject != null) await refused('change the subject', () => info.setGroupSubject(chat.id, args.subject));
+    if (args.subject != null) await groupCall('change the subject', () => info.setGroupSubject(chat.id, args.subject));
     if (args.description != null) {
       const newId = await M.WAWebMsgKey.newId();
       const prev = chat.groupMetadata.descId;
-      await refused('change the description', () => info.setGroupDescription(chat.id, args.description, newId, prev));
+      await groupCall('change the description', () => info.setGroupDescription(chat.id, args.description, newId, prev));
     }
     for (const [field, prop, value] of SETTINGS) {
       if (args[field] == null) continue;
-      await refused('change ' + field, () => need('WAWebSetPropertyGroupAction').setGroupProperty(chat, prop, value(args[field])));
+      await groupCall('change ' + field, () => need('WAWebSetPropertyGroupAction').setGroupProperty(chat, prop, value(args[field])));
     }
   }
 
@@ -275,7 +275,7 @@
 
   async function joinGroup(M, args) {
     const code = codeFromArgs(args);
-    const joined = await refused('join the group', () => inviteModule('joinGroupViaInvite').joinGroupViaInvite(code));
+    const joined = await groupCall('join the group', () => inviteModule('joinGroupViaInvite').joinGroupViaInvite(code));
     const gid = joined && (joined.gid || joined);
     let group = null;
     try {
@@ -287,7 +287,7 @@
   }
 
   async function requestsOf(M, chat) {
-    const list = await refused('list join requests', () => need('WAWebApiMembershipApprovalRequestStore').getMembershipApprovalRequests(chat.id));
+    const list = await groupCall('list join requests', () => need('WAWebApiMembershipApprovalRequestStore').getMembershipApprovalRequests(chat.id));
     const out = [];
     for (const r of list || []) {
       out.push(Object.assign(await member(M, r.id), { requestedAt: r.t || null, method: r.requestMethod || null }));
@@ -344,13 +344,13 @@
     'groups.participants': (M, args) => withGroup(M, args, (chat) => (args.action === 'add'
       ? addParticipants(M, chat, args.participants, args.paceMs)
       : changeParticipants(M, chat, args.action, args.participants))),
-    'groups.inviteCode': (M, args) => withGroup(M, args, async (chat) => inviteOf(await refused('share the invite link',
+    'groups.inviteCode': (M, args) => withGroup(M, args, async (chat) => inviteOf(await groupCall('share the invite link',
       () => inviteModule('fetchMexGroupInviteCode').fetchMexGroupInviteCode(widStr(chat.id))))),
-    'groups.revokeInvite': (M, args) => withGroup(M, args, async (chat) => inviteOf(await refused('revoke the invite link',
+    'groups.revokeInvite': (M, args) => withGroup(M, args, async (chat) => inviteOf(await groupCall('revoke the invite link',
       () => inviteModule('resetGroupInviteCode').resetGroupInviteCode(chat.id)))),
     'groups.join': (M, args) => joinGroup(M, args),
     'groups.leave': (M, args) => withGroup(M, args, async (chat) => {
-      await refused('leave the group', () => need('WAWebExitGroupAction').sendExitGroup(chat));
+      await groupCall('leave the group', () => need('WAWebExitGroupAction').sendExitGroup(chat));
       return { id: widStr(chat.id), left: true };
     }),
     'groups.requests': (M, args) => withGroup(M, args, (chat) => requestsOf(M, chat)),

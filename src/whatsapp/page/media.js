@@ -129,14 +129,6 @@
     return q;
   };
 
-  async function findMsg(M, id) {
-    const { Msg } = M.WAWebCollections;
-    const found = Msg.get(id);
-    if (found) return found;
-    const more = typeof Msg.getMessagesById === 'function' ? await Msg.getMessagesById([id]) : null;
-    return more && more.messages && more.messages[0];
-  }
-
   /** The media of message `id`, decrypted, kept in the page under its SHA-256 for `media.read`. */
   async function downloadMedia(M, id) {
     const msg = await findMsg(M, id);

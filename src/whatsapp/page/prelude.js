@@ -80,6 +80,16 @@
   });
 
 
+  /** Finds a message (WA_WEB_FEATURES.md): `Msg.get(id)`, else `Msg.getMessagesById([id])`. */
+  async function findMsg(M, id) {
+    const { Msg } = M.WAWebCollections;
+    const found = Msg.get(id);
+    if (found) return found;
+    if (typeof Msg.getMessagesById !== 'function') return null;
+    const res = await Msg.getMessagesById([id]);
+    return (res && res.messages && res.messages[0]) || null;
+  }
+
   // ---- extension points for the feature files ----
 
   /** Operations run by `call(name, args)`, each `async (M, args) => value` (JSON). */

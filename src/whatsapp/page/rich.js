@@ -2,16 +2,6 @@
   // WA_WEB_FEATURES.md §3: each is a send part (fields merged into the outgoing message) and, for
   // what arrives, typed fields of every reported message.
 
-  /** Finds a message: `Msg.get(id)`, falling back to `Msg.getMessagesById([id])`. */
-  async function findMsg(M, id) {
-    const { Msg } = M.WAWebCollections;
-    const found = Msg.get(id);
-    if (found) return found;
-    if (typeof Msg.getMessagesById !== 'function') return null;
-    const res = await Msg.getMessagesById([id]);
-    return (res && res.messages && res.messages[0]) || null;
-  }
-
   /** `loc` is the name and the address on two lines (whichever exist; the URL if neither). */
   function locationFields(loc) {
     const lines = [loc.name, loc.address].filter(Boolean);
