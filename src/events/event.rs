@@ -92,6 +92,8 @@ events! {
     MessageCreate(MessageData) = "message_create";
     /// A sent message's delivery progressed.
     MessageAck(MessageAckData) = "message_ack";
+    /// The media of an own message finished uploading to WhatsApp's servers.
+    MediaUploaded(MediaUploadedData) = "media_uploaded";
     /// WhatsApp Web's socket state changed.
     ChangeState(ChangeStateData) = "change_state";
     /// The connection ended for good.
@@ -164,9 +166,16 @@ pub struct MessageData {
     /// The sender's phone number (digits), even when WhatsApp gives an `@lid` id.
     pub sender_phone: Option<String>,
     pub has_media: bool,
-    /// The media, when `hasMedia`; its `url` serves the bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The media, when `hasMedia` (else `null`); its `url` serves the bytes.
     pub media: Option<crate::media::MessageMedia>,
+}
+
+/// The data of a `media_uploaded` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaUploadedData {
+    pub message_id: String,
+    pub chat_id: Option<String>,
 }
 
 /// The data of a `message_ack` event.

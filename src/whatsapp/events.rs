@@ -63,6 +63,12 @@ pub enum PageEvent {
         r#where: String,
         message: String,
     },
+    /// `change:isUnsentMedia` to false on an own message (page/media.js).
+    MediaUploaded {
+        id: String,
+        #[serde(rename = "chatId")]
+        chat_id: Option<String>,
+    },
 }
 
 /// A message as the driver serializes it from a `Msg` model.
