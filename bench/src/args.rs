@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-pub const SECTIONS: &[&str] = &["qr", "memory", "send", "webhook", "rps", "restore"];
+pub const SECTIONS: &[&str] = &["qr", "memory", "send", "webhook", "rps", "restore", "media"];
 
 pub const USAGE: &str = "\
 wa-bench: measures the release gateway against wa-sim with real Chromium.
@@ -10,7 +10,7 @@ wa-bench: measures the release gateway against wa-sim with real Chromium.
 Build first:  cargo build --release -p wa-gateway -p wa-bench   (or: make bench)
 
 Options:
-  --only LIST         sections to run, comma-separated: qr,memory,send,webhook,rps,restore (all)
+  --only LIST         sections to run, comma-separated: qr,memory,send,webhook,rps,restore,media (all)
   --flags LIST        Chromium flag sets for the memory table: tuned,plain (both)
   --memory-n LIST     connection counts for the memory table (1,10,20)
   --find-max N        after the tuned sections, keep linking up to N connections while at least
