@@ -211,6 +211,8 @@ pub async fn rss_while_sending(run: &Run) -> Result<(f64, f64, f64)> {
 
 /// Every media row.
 pub async fn report(run: &Run, count: usize) -> Result<MediaReport> {
+    // First, so that no earlier send has already grown the heap the allocator keeps.
+    let (file_mib, before, peak) = rss_while_sending(run).await?;
     let png = b"\x89PNG\r\n\x1a\n";
     let sends = vec![
         sends(run, "image 1 MiB", png, 1 << 20, count).await?,
@@ -224,7 +226,6 @@ pub async fn report(run: &Run, count: usize) -> Result<MediaReport> {
         .await?,
     ];
     let inbound = inbound(run, count).await.ok();
-    let (file_mib, before, peak) = rss_while_sending(run).await?;
     Ok(MediaReport {
         sends,
         inbound,
