@@ -53,6 +53,8 @@ mod tests {
             "chatId": "923007654321@c.us", "type": "chat", "body": "Hi!", "t": 1_795_615_200,
             "notifyName": "Bob", "senderPhone": "923007654321", "quotedId": "q1",
             "hasMedia": true, "ack": 1,
+            "media": {"mimetype": "image/png", "filename": null, "size": 70, "sha256": "ab",
+                      "caption": "look", "duration": null, "width": 1, "height": 1},
         });
         let page: WaMessage = serde_json::from_value(page).unwrap();
         let data = serde_json::to_value(message(&page)).unwrap();
@@ -62,6 +64,9 @@ mod tests {
             "type": "chat", "body": "Hi!", "timestamp": "2026-11-25T14:00:00+00:00",
             "pushName": "Bob", "fromMe": false, "quotedId": "q1",
             "senderPhone": "923007654321", "hasMedia": true,
+            "media": {"mimetype": "image/png", "filename": null, "size": 70, "sha256": "ab",
+                      "url": "/wa/messages/false_923007654321@c.us_3EB0/media", "caption": "look",
+                      "duration": null, "width": 1, "height": 1},
         });
         assert_eq!(data, expected);
     }
