@@ -24,7 +24,8 @@ cargo build --workspace --bins --locked
 
 # shellcheck source=lib/live-stack.sh
 source .ci/lib/live-stack.sh
-start_stack
+# Media URLs in the Media folder are served by the simulator, on loopback.
+start_stack MEDIA_FETCH_ALLOW_PRIVATE=true
 
 status=0
 "$newman" run postman/wa-gateway.postman_collection.json \

@@ -157,6 +157,17 @@ async fn every_kind_of_media_send_arrives_byte_for_byte() {
         (&json!("big.pdf"), &json!("the invoice"))
     );
     assert!(spool_is_empty(&app), "the spooled files are gone");
+
+    // Each upload finishing is reported (`change:isUnsentMedia`).
+    let last = r.body["messageId"].as_str().unwrap().to_owned();
+    let uploaded = common::eventually("media_uploaded", common::LINK_TIMEOUT, || async {
+        let events = app.events(&id).await;
+        events
+            .into_iter()
+            .find(|e| e.event == "media_uploaded" && e.data["messageId"] == last.as_str())
+    })
+    .await;
+    assert_eq!(uploaded.data["chatId"], format!("{BOB}@c.us"));
     app.shutdown().await;
 }
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 pub const SECTIONS: &[&str] = &[
-    "qr", "memory", "send", "webhook", "rps", "restore", "numbers", "history",
+    "qr", "memory", "send", "webhook", "rps", "restore", "numbers", "history", "media",
 ];
 
 pub const USAGE: &str = "\
@@ -13,7 +13,7 @@ Build first:  cargo build --release -p wa-gateway -p wa-bench   (or: make bench)
 
 Options:
   --only LIST         sections to run, comma-separated:
-                      qr,memory,send,webhook,rps,restore,numbers,history (all)
+                      qr,memory,send,webhook,rps,restore,numbers,history,media (all)
   --flags LIST        Chromium flag sets for the memory table: tuned,plain (both)
   --memory-n LIST     connection counts for the memory table (1,10,20)
   --find-max N        after the tuned sections, keep linking up to N connections while at least

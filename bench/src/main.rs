@@ -7,6 +7,7 @@ mod client;
 mod context;
 mod gateway;
 mod load;
+mod media;
 mod report;
 mod sections;
 mod stats;
@@ -27,6 +28,9 @@ pub fn sim_config() -> SimConfig {
         ..SimConfig::fast()
     }
 }
+
+/// Media sends per row (the 20 MiB row sends a quarter as many).
+const MEDIA_SENDS: usize = 20;
 
 #[tokio::main]
 async fn main() {
@@ -63,7 +67,7 @@ fn needs_tuned_run(args: &Args) -> bool {
     let memory_tuned = args.wants("memory") && args.flags.iter().any(|f| f == "tuned");
     memory_tuned
         || [
-            "qr", "send", "webhook", "rps", "restore", "numbers", "history",
+            "qr", "send", "webhook", "rps", "restore", "numbers", "history", "media",
         ]
         .iter()
         .any(|s| args.wants(s))
@@ -125,6 +129,16 @@ async fn tuned_run(args: &Args, report: &mut Report) {
             .await
             .map_err(|e| report.note(e))
             .ok();
+    }
+    if args.wants("media") {
+        step("media: image 1 MiB, document 20 MiB, inbound image, RSS while sending 64 MiB");
+        match run.ensure_linked(1).await {
+            Ok(()) => match media::report(&run, MEDIA_SENDS).await {
+                Ok(m) => report.media = Some(m),
+                Err(e) => report.note(format!("media skipped: {e}")),
+            },
+            Err(e) => report.note(e),
+        }
     }
     if args.wants("rps") {
         step("GET /wa/connections load");

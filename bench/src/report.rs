@@ -18,6 +18,7 @@ pub struct Report {
     pub max_n: Option<MemoryRow>,
     pub numbers: Option<Summary>,
     pub history: Option<crate::chats::HistoryResult>,
+    pub media: Option<crate::media::MediaReport>,
     pub notes: Vec<String>,
 }
 
@@ -50,6 +51,7 @@ impl Report {
             webhook: None,
             rps: None,
             restore: None,
+            media: None,
             max_n: None,
             numbers: None,
             history: None,
@@ -155,6 +157,26 @@ impl Report {
                     r.total_pss_mib
                 );
             }
+        }
+        if let Some(m) = &self.media {
+            for s in &m.sends {
+                t += &format!(
+                    "| media send, {} (API -> recorded) | {}; API {} |\n",
+                    s.what,
+                    lat(&s.recorded, "p99"),
+                    lat(&s.api, "p99")
+                );
+            }
+            if let Some(s) = &m.inbound {
+                t += &format!(
+                    "| inbound image -> webhook + GET media | {} |\n",
+                    lat(s, "p99")
+                );
+            }
+            t += &format!(
+                "| gateway RSS sending {:.0} MiB | {:.0} -> {:.0} MiB peak ({:.2}x the file) |\n",
+                m.file_mib, m.rss_before_mib, m.rss_peak_mib, m.rss_growth_ratio
+            );
         }
         for n in &self.notes {
             t += &format!("\nnote: {n}");

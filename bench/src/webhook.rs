@@ -74,6 +74,10 @@ async fn receive(
 ) -> StatusCode {
     let at = Instant::now();
     if envelope["event"] == "message" {
+        // By body (texts) and by id (media messages, whose body is empty).
+        if let Some(id) = envelope["data"]["id"].as_str() {
+            seen.bodies.lock().unwrap().insert(id.to_owned(), at);
+        }
         if let Some(body) = envelope["data"]["body"].as_str() {
             seen.bodies.lock().unwrap().insert(body.to_owned(), at);
             tx.send_modify(|n| *n += 1);

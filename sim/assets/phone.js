@@ -61,13 +61,28 @@ function renderAccounts(accounts) {
         esc(d.online ? d.state : 'offline') + '</span></div>').join('') : '<p class="muted">+' + esc(a.number) + ' has no linked devices.</p>');
 }
 
+/** Images and stickers are shown, audio and voice notes play, video plays, documents download. */
+function mediaHtml(m) {
+    if (!m.media) return '';
+    const src = '/__sim/accounts/' + encodeURIComponent(account()) + '/messages/' + encodeURIComponent(m.id) + '/media';
+    const type = m.media.type;
+    if (type === 'image' || type === 'sticker') return '<img class="media" alt="' + esc(type) + '" src="' + src + '">';
+    if (type === 'audio' || type === 'ptt') return '<audio controls preload="none" src="' + src + '"></audio>';
+    if (type === 'video') return '<video class="media" controls preload="none" src="' + src + '"></video>';
+    return '<a href="' + src + '" download="' + esc(m.media.filename || 'file') + '">📄 ' + esc(m.media.filename || m.media.mimetype || 'document') + '</a>';
+}
+
 function renderThread(msgs) {
+    // Unchanged: keep the DOM, so a playing voice note is not restarted by the refresh.
+    const key = JSON.stringify(msgs);
+    if (key === renderThread.last) return;
+    renderThread.last = key;
     const thread = $('thread');
     const atBottom = thread.scrollTop + thread.clientHeight >= thread.scrollHeight - 20;
     thread.innerHTML = msgs.length ? msgs.map((m) => {
         const time = new Date(m.t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
         const chat = '<span class="chat">' + (m.direction === 'out' ? 'to ' : 'from ') + esc(m.author || m.chat) + '</span>';
-        const body = m.ciphertext ? '<i>(still ciphertext)</i> ' + esc(m.body) : esc(m.body);
+        const body = (m.ciphertext ? '<i>(still ciphertext)</i> ' + esc(m.body) : esc(m.body)) + mediaHtml(m);
         const ack = m.direction === 'out' ? '<span class="meta ack' + m.ack + '">' + (TICKS[m.ack] || m.ack) + '</span>' +
             (m.ack >= 0 && m.ack < 3 ? '<button class="secondary" data-read="' + esc(m.id) + '">Read</button>' : '') : '';
         const read = m.direction === 'in' ? '<span class="meta">' + (m.read ? 'seen' : '') + '</span>' : '';

@@ -58,11 +58,13 @@ impl Core {
                 let pending = r.cipher_until_ms.is_some_and(|u| u > now);
                 json!({"direction": "in", "id": r.id, "chat": m["id"]["remote"], "author": m["author"],
                        "body": m["body"], "t": m["t"], "read": r.read, "ciphertext": pending, "fromMe": m["id"]["fromMe"],
-                       "type": m["type"], "pollOptions": m["pollOptions"]})
+                       "type": m["type"], "pollOptions": m["pollOptions"],
+                       "media": crate::media::phone_view(m)})
             })
             .chain(account.sent.iter().map(|s| {
                 json!({"direction": "out", "id": s.id, "chat": s.to, "body": s.body, "t": s.timestamp, "ack": s.ack, "device": s.device_id,
-                       "type": s.raw["type"], "pollOptions": s.raw["pollOptions"]})
+                       "type": s.raw["type"], "pollOptions": s.raw["pollOptions"],
+                       "media": crate::media::phone_view(&s.raw)})
             }))
             .collect();
         all.sort_by_key(|m| m["t"].as_i64().unwrap_or(0));

@@ -233,6 +233,24 @@ async fn inbound_media_is_downloaded_and_decrypted_in_the_page() {
     let got: Value = browser.eval(&download_js(id, true)).await.unwrap();
     assert_eq!(got["sha256"], hex_sha(&bytes), "{got}");
     assert_eq!(got["filename"], "report.pdf");
+    // The phone page shows it: the phone decrypts with the keys the message carries.
+    let url = format!("{}__sim/accounts/{ME}/messages/{id}/media", sim.base_url());
+    let shown = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    assert_eq!(hex_sha(&shown), hex_sha(&bytes));
+    let thread: Value = reqwest::get(format!("{}__sim/accounts/{ME}/messages", sim.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let shown = thread
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap();
+    assert_eq!(shown["media"]["type"], "document");
+
     // Without the download QPL (required since Dec 2025) the call fails.
     let got: Value = browser.eval(&download_js(id, false)).await.unwrap();
     assert!(got["error"].as_str().unwrap().contains("addPoint"), "{got}");

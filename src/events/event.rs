@@ -107,6 +107,8 @@ events! {
     MessageRevoke(MessageRevokeData) = "message_revoke";
     /// Someone (or this account) voted in a poll, or changed or withdrew a vote.
     PollVote(PollVoteData) = "poll_vote";
+    /// The media of an own message finished uploading to WhatsApp's servers.
+    MediaUploaded(MediaUploadedData) = "media_uploaded";
     /// WhatsApp Web's socket state changed.
     ChangeState(ChangeStateData) = "change_state";
     /// The connection ended for good.
@@ -207,9 +209,16 @@ pub struct MessageData {
     pub quoted: Option<Quoted>,
     /// The phone numbers (digits) the message mentions.
     pub mentions: Option<Vec<String>>,
-    /// The media, when `hasMedia`; its `url` serves the bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The media, when `hasMedia` (else `null`); its `url` serves the bytes.
     pub media: Option<crate::media::MessageMedia>,
+}
+
+/// The data of a `media_uploaded` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaUploadedData {
+    pub message_id: String,
+    pub chat_id: Option<String>,
 }
 
 /// The data of a `message_ack` event.

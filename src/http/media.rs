@@ -5,6 +5,7 @@
 mod body;
 mod download;
 mod multipart;
+mod schema;
 
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ use crate::whatsapp::OutgoingMessage;
 pub use body::read_send_body;
 pub use download::{__path_get_media, get_media};
 pub use multipart::SendForm;
+pub use schema::SendJson;
 
 /// The media a send carries (exactly one of `url` and `base64`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]

@@ -77,7 +77,7 @@ pub struct IdempotencyKey(
 #[utoipa::path(
     post, path = "/wa/send/{id}", tag = "messages", params(("id" = String, Path, description = "The connection id returned by `POST /wa/add-number`"), IdempotencyKey),
     request_body(content(
-        (SendRequest = "application/json"),
+        (super::media::SendJson = "application/json"),
         (super::media::SendForm = "multipart/form-data"),
     )),
     responses(

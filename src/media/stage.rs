@@ -32,7 +32,23 @@ pub async fn stage(
 ) -> Result<String, crate::session::ManagerError> {
     let page = manager.page(connection).await?;
     let token = file.sha256.clone();
-    let mut at = call(&*page, json!({"token": token, "total": file.len})).await?;
+    let at = call(&*page, json!({"token": token, "total": file.len})).await?;
+    if let Err(e) = send_chunks(&*page, file, &token, at).await {
+        // Half a file is of no use to any send: let the page drop it now, not after its TTL.
+        let _ = page
+            .call("media.release", json!({"token": token}), CHUNK_TIMEOUT)
+            .await;
+        return Err(e.into());
+    }
+    Ok(token)
+}
+
+async fn send_chunks(
+    page: &dyn PageCaller,
+    file: &MediaFile,
+    token: &str,
+    mut at: u64,
+) -> Result<(), PageError> {
     let mut reader = tokio::fs::File::open(&file.path)
         .await
         .map_err(|e| PageError::Failed(format!("media spool: {e}")))?;
@@ -43,9 +59,9 @@ pub async fn stage(
             .map_err(|e| PageError::Failed(format!("media spool: {e}")))?;
         let data = STANDARD.encode(&buf[..n]);
         let args = json!({"token": token, "total": file.len, "offset": at, "data": data});
-        at = call(&*page, args).await?;
+        at = call(page, args).await?;
     }
-    Ok(token)
+    Ok(())
 }
 
 /// Lets go of a staging (the page frees the bytes once no send needs them).

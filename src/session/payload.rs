@@ -58,6 +58,8 @@ mod tests {
             "chatId": "923007654321@c.us", "type": "chat", "body": "Hi!", "t": 1_795_615_200,
             "notifyName": "Bob", "senderPhone": "923007654321", "quotedId": "q1",
             "hasMedia": true, "ack": 1,
+            "media": {"mimetype": "image/png", "filename": null, "size": 70, "sha256": "ab",
+                      "caption": "look", "duration": null, "width": 1, "height": 1},
         });
         let page: WaMessage = serde_json::from_value(page).unwrap();
         let data = serde_json::to_value(message(&page)).unwrap();
@@ -68,6 +70,9 @@ mod tests {
             "pushName": "Bob", "fromMe": false, "quotedId": "q1",
             "senderPhone": "923007654321", "hasMedia": true, "location": null,
             "contacts": null, "poll": null, "quoted": null, "mentions": null,
+            "media": {"mimetype": "image/png", "filename": null, "size": 70, "sha256": "ab",
+                      "url": "/wa/messages/false_923007654321@c.us_3EB0/media", "caption": "look",
+                      "duration": null, "width": 1, "height": 1},
         });
         assert_eq!(data, expected);
     }

@@ -108,6 +108,12 @@ pub enum PageEvent {
     MessageEdit(PageEdit),
     /// A message deleted for everyone.
     MessageRevoke(PageRevoke),
+    /// `change:isUnsentMedia` to false on an own message (page/media.js).
+    MediaUploaded {
+        id: String,
+        #[serde(rename = "chatId")]
+        chat_id: Option<String>,
+    },
 }
 
 /// A message as the driver serializes it from a `Msg` model.

@@ -11,5 +11,6 @@ mod routes;
 mod types;
 
 pub use cdn::{Cdn, MediaLimits};
+pub use record::phone_view;
 pub use routes::routes;
 pub use types::{InboundMedia, SentMedia};

@@ -8,7 +8,48 @@ use super::crypto::{b64_sha256, hex_sha256, MediaKeys};
 use super::types::SentMedia;
 use crate::core::Core;
 
+/// What the phone page shows of a message's media: its type and mimetype (`null` without media).
+pub fn phone_view(msg: &Value) -> Value {
+    match msg["directPath"].as_str() {
+        Some(p) if !p.is_empty() => {
+            serde_json::json!({"type": msg["type"], "mimetype": msg["mimetype"], "filename": msg["filename"]})
+        }
+        _ => Value::Null,
+    }
+}
+
 impl Core {
+    /// The decrypted media of a message the account sent or received, and its mimetype; the
+    /// phone holds the keys, so it can show both.
+    pub fn phone_media(&self, number: &str, id: &str) -> Result<(String, Vec<u8>), String> {
+        let msg = {
+            let world = self.world();
+            let account = world.accounts.get(number).ok_or("unknown account")?;
+            account
+                .received
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.msg["msg"].clone())
+                .or_else(|| {
+                    account
+                        .sent
+                        .iter()
+                        .find(|s| s.id == id)
+                        .map(|s| s.raw.clone())
+                })
+                .ok_or("no such message")?
+        };
+        let path = msg["directPath"]
+            .as_str()
+            .filter(|p| !p.is_empty())
+            .ok_or("no media")?;
+        let plain = self.decrypt_sent(&msg, path)?;
+        let mimetype = msg["mimetype"]
+            .as_str()
+            .unwrap_or("application/octet-stream");
+        Ok((mimetype.to_string(), plain))
+    }
+
     /// The media of a sent message (`None` when it has no `directPath`).
     pub fn open_sent_media(&self, msg: &Value) -> Option<SentMedia> {
         let direct_path = msg["directPath"].as_str().filter(|p| !p.is_empty())?;

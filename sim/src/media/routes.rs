@@ -31,6 +31,10 @@ pub fn routes() -> Router<AppState> {
             post(inbound).layer(DefaultBodyLimit::disable()),
         )
         .route("/__sim/media/expire", post(expire))
+        .route(
+            "/__sim/accounts/{number}/messages/{id}/media",
+            get(phone_media),
+        )
         .route("/__sim/media/limits", get(get_limits).put(put_limits))
         .merge(super::files::routes())
 }
@@ -70,6 +74,21 @@ async fn download(State(s): State<AppState>, Path(name): Path<String>) -> Respon
         )
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The phone shows (or plays) a message's media: decrypted with the keys the message carries.
+async fn phone_media(
+    State(s): State<AppState>,
+    Path((number, id)): Path<(String, String)>,
+) -> Response {
+    match s.core.phone_media(&number, &id) {
+        Ok((mimetype, bytes)) => ([(header::CONTENT_TYPE, mimetype)], bytes).into_response(),
+        Err(why) => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": {"code": "NOT_FOUND", "message": why}})),
+        )
+            .into_response(),
     }
 }
 

@@ -28,7 +28,7 @@ fn sample_message() -> (MessageData, &'static str) {
         mentions: None,
         media: None,
     };
-    let json = r#"{"id":"true_923007654321@c.us_3EB0","from":"923001234567@c.us","to":"923007654321@c.us","author":null,"chatId":"923007654321@c.us","type":"chat","body":"Hi!","timestamp":"2026-11-25T14:00:00+00:00","pushName":"Alice","fromMe":true,"quotedId":null,"senderPhone":"923001234567","hasMedia":false,"location":null,"contacts":null,"poll":null,"quoted":null,"mentions":null}"#;
+    let json = r#"{"id":"true_923007654321@c.us_3EB0","from":"923001234567@c.us","to":"923007654321@c.us","author":null,"chatId":"923007654321@c.us","type":"chat","body":"Hi!","timestamp":"2026-11-25T14:00:00+00:00","pushName":"Alice","fromMe":true,"quotedId":null,"senderPhone":"923001234567","hasMedia":false,"location":null,"contacts":null,"poll":null,"quoted":null,"mentions":null,"media":null}"#;
     (message, json)
 }
 
@@ -92,6 +92,13 @@ fn traffic_samples() -> Vec<(Event, &'static str)> {
                 ack_name: Some("READ".into()),
             }),
             r#"{"messageId":"m1","chatId":null,"ack":3,"ackName":"READ"}"#,
+        ),
+        (
+            Event::MediaUploaded(MediaUploadedData {
+                message_id: "m1".into(),
+                chat_id: Some("923007654321@c.us".into()),
+            }),
+            r#"{"messageId":"m1","chatId":"923007654321@c.us"}"#,
         ),
         (
             Event::ChangeState(ChangeStateData {

@@ -16,12 +16,17 @@ use crate::media::{self, MediaError, Spool};
 #[derive(ToSchema)]
 pub struct SendForm {
     /// The recipient, as in the JSON body.
+    #[schema(
+        pattern = r"^(\+?[ ()\-.]*[1-9]([ ()\-.]*[0-9]){5,14}[ ()\-.]*|[1-9][0-9]{5,14}@c\.us|[0-9]+(-[0-9]+)?@g\.us)$"
+    )]
     to: String,
     /// The file.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// The caption (`message` works too).
+    /// The caption (`message` works too); at most 65536 characters.
+    #[schema(max_length = 65536)]
     caption: Option<String>,
+    #[schema(max_length = 65536)]
     message: Option<String>,
     /// Sniffed from the bytes when absent.
     mimetype: Option<String>,

@@ -113,6 +113,14 @@ impl Session {
                 }
                 Flow::Continue
             }
+            PageEvent::MediaUploaded { id, chat_id } => {
+                let data = crate::events::event::MediaUploadedData {
+                    message_id: id,
+                    chat_id,
+                };
+                self.emit(Event::MediaUploaded(data)).await;
+                Flow::Continue
+            }
             PageEvent::MessageAck { id, ack, chat_id } => {
                 self.ledger.record_ack(&id, ack).await;
                 let data = payload::ack(&id, chat_id.as_deref(), ack);

@@ -218,3 +218,11 @@
       },
     };
   });
+
+  // wwebjs' `media_uploaded`: an own media message's upload finished.
+  whenSynced((M) => {
+    M.WAWebCollections.Msg.on('change:isUnsentMedia', (m, unsent) => {
+      if (unsent !== false || !m.id || !m.id.fromMe) return;
+      emit('media_uploaded', { id: msgIdStr(m.id), chatId: widStr(m.id.remote) });
+    });
+  });
