@@ -42,8 +42,8 @@ pub async fn read(
     Auth(caller): Auth,
     Path((id, chat_id)): Path<(String, String)>,
 ) -> Result<Json<ChatActionResponse>, ApiError> {
-    let chat = ChatId::parse(&chat_id).map_err(ApiError::invalid)?;
     let connection = state.owned(&caller, &id).await?;
+    let chat = ChatId::parse(&chat_id).map_err(ApiError::invalid)?;
     let args = json!({"chat": chat.as_str()});
     let _: serde_json::Value = state
         .manager
@@ -100,8 +100,8 @@ pub async fn typing(
     Path((id, chat_id)): Path<(String, String)>,
     ApiJson(req): ApiJson<TypingRequest>,
 ) -> Result<Json<TypingResponse>, ApiError> {
-    let chat = ChatId::parse(&chat_id).map_err(ApiError::invalid)?;
     let connection = state.owned(&caller, &id).await?;
+    let chat = ChatId::parse(&chat_id).map_err(ApiError::invalid)?;
     let args = json!({"chat": chat.as_str(), "state": req.state});
     let _: serde_json::Value = state
         .manager

@@ -40,19 +40,25 @@ async fn connection_of(
         .map_err(|_| missing())
 }
 
-/// Runs `op` on the page of the connection that tracked `message_id`.
+/// Runs `op` on the page of the connection that tracked `message_id`, once `check` (the body's
+/// own rules, applied to a message the caller may act on) passed.
 async fn act<T: serde::de::DeserializeOwned>(
     state: &AppState,
     caller: &Principal,
     message_id: &str,
-    op: &str,
-    args: serde_json::Value,
+    check: impl FnOnce() -> Result<(), ApiError>,
+    (op, args): (&str, serde_json::Value),
 ) -> Result<T, ApiError> {
     let connection = connection_of(state, caller, message_id).await?;
+    check()?;
     Ok(state
         .manager
         .call(&connection, op, args, ACTION_TIMEOUT)
         .await?)
+}
+
+fn no_check() -> Result<(), ApiError> {
+    Ok(())
 }
 
 const MESSAGE_ID: &str = "WhatsApp's message id, as returned by a send or in an event";
@@ -106,9 +112,9 @@ pub async fn react(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ReactionRequest>,
 ) -> Result<Json<ReactionResponse>, ApiError> {
-    check_emoji(&req.emoji)?;
     let args = json!({"id": id, "emoji": req.emoji});
-    let _: serde_json::Value = act(&state, &caller, &id, "actions.react", args).await?;
+    let check = || check_emoji(&req.emoji);
+    let _: serde_json::Value = act(&state, &caller, &id, check, ("actions.react", args)).await?;
     Ok(Json(ReactionResponse {
         success: true,
         message_id: id,
@@ -159,9 +165,9 @@ pub async fn edit(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<EditRequest>,
 ) -> Result<Json<EditResponse>, ApiError> {
-    validate_message(&req.message)?;
     let args = json!({"id": id, "text": req.message});
-    let done: serde_json::Value = act(&state, &caller, &id, "actions.edit", args).await?;
+    let check = || validate_message(&req.message);
+    let done: serde_json::Value = act(&state, &caller, &id, check, ("actions.edit", args)).await?;
     Ok(Json(EditResponse {
         success: true,
         message_id: id,
@@ -219,7 +225,8 @@ pub async fn delete(
     ApiQuery(q): ApiQuery<DeleteQuery>,
 ) -> Result<Json<DeleteResponse>, ApiError> {
     let args = json!({"id": id, "everyone": q.scope == DeleteFor::Everyone});
-    let _: serde_json::Value = act(&state, &caller, &id, "actions.delete", args).await?;
+    let _: serde_json::Value =
+        act(&state, &caller, &id, no_check, ("actions.delete", args)).await?;
     Ok(Json(DeleteResponse {
         success: true,
         message_id: id,
@@ -262,16 +269,16 @@ pub async fn vote(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<VoteRequest>,
 ) -> Result<Json<VoteResponse>, ApiError> {
-    let mut unique = req.options.clone();
-    unique.sort();
-    unique.dedup();
-    if req.options.len() > 12 || unique.len() != req.options.len() {
-        return Err(ApiError::invalid(
-            "`options`: at most 12 different option names",
-        ));
-    }
     let args = json!({"id": id, "options": req.options});
-    let _: serde_json::Value = act(&state, &caller, &id, "actions.vote", args).await?;
+    let check = || {
+        let mut unique = req.options.clone();
+        unique.sort();
+        unique.dedup();
+        let ok = req.options.len() <= 12 && unique.len() == req.options.len();
+        ok.then_some(())
+            .ok_or_else(|| ApiError::invalid("`options`: at most 12 different option names"))
+    };
+    let _: serde_json::Value = act(&state, &caller, &id, check, ("actions.vote", args)).await?;
     Ok(Json(VoteResponse {
         success: true,
         message_id: id,
@@ -342,8 +349,8 @@ pub async fn receipts(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<ReceiptsResponse>, ApiError> {
-    let page: PageReceipts =
-        act(&state, &caller, &id, "actions.receipts", json!({"id": id})).await?;
+    let op = ("actions.receipts", json!({"id": id}));
+    let page: PageReceipts = act(&state, &caller, &id, no_check, op).await?;
     let recipients = page
         .recipients
         .into_iter()

@@ -96,9 +96,10 @@ pub async fn send(
     ApiJson(req): ApiJson<SendRequest>,
 ) -> Result<Response, ApiError> {
     let to = ChatId::parse(&req.to).map_err(ApiError::invalid)?;
+    // The connection first: the rules between fields (send_parts) apply to a send that can happen.
+    let connection = state.owned(&caller, &id).await?;
     let text = send_parts::text(req.message, &req.rich.content())?;
     let message = req.rich.apply(OutgoingMessage::text(text))?;
-    let connection = state.owned(&caller, &id).await?;
     let out = Outgoing {
         connection: &connection,
         to,
