@@ -89,6 +89,8 @@ pub struct TypingResponse {
     responses(
         (status = 200, body = TypingResponse),
         (status = 400, description = "`INVALID_REQUEST`: not a chat id, or `state` is not `typing`, `recording` or `paused`", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
         (status = 502, description = "`WHATSAPP_REFUSED`; `SERVER_ERROR`", body = ErrorBody),
@@ -135,6 +137,8 @@ pub struct PresenceResponse {
     responses(
         (status = 200, body = PresenceResponse),
         (status = 400, description = "`INVALID_REQUEST`: a bad body", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
         (status = 502, description = "`WHATSAPP_REFUSED`; `SERVER_ERROR`", body = ErrorBody),

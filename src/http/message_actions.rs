@@ -101,6 +101,8 @@ fn check_emoji(emoji: &str) -> Result<(), ApiError> {
     responses(
         (status = 200, body = ReactionResponse),
         (status = 400, description = "`INVALID_REQUEST`: not an emoji", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
         (status = 404, description = "`NOT_FOUND`: no such message (here or in WhatsApp Web)", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`; `CONFLICT`: the message was deleted or is not readable yet", body = ErrorBody),
         (status = 502, description = "`WHATSAPP_REFUSED`; `SERVER_ERROR`: WhatsApp Web did not answer", body = ErrorBody),
@@ -153,6 +155,8 @@ pub struct EditResponse {
     responses(
         (status = 200, body = EditResponse),
         (status = 400, description = "`INVALID_REQUEST`: a blank or too long text", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
         (status = 403, description = "`FORBIDDEN`: not a message this account sent", body = ErrorBody),
         (status = 404, description = "`NOT_FOUND`: no such message", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`; `CONFLICT`: too old (15 minutes), deleted, or not a text or caption", body = ErrorBody),
@@ -258,6 +262,8 @@ pub struct VoteResponse {
     responses(
         (status = 200, body = VoteResponse),
         (status = 400, description = "`INVALID_REQUEST`: not a poll, an unknown option, or several options in a single-choice poll", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
         (status = 404, description = "`NOT_FOUND`: no such message", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
         (status = 502, description = "`WHATSAPP_REFUSED`; `SERVER_ERROR`", body = ErrorBody),
