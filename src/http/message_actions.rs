@@ -80,12 +80,12 @@ pub struct ReactionResponse {
     emoji: String,
 }
 
-/// A reaction is an emoji: short, with no letters, digits or spaces.
+/// A reaction is an emoji: short, no spaces, not plain ASCII text (keycaps such as 1️⃣ start
+/// with an ASCII digit, so a non-ASCII character anywhere suffices).
 fn check_emoji(emoji: &str) -> Result<(), ApiError> {
-    let plain = emoji
-        .chars()
-        .any(|c| c.is_ascii_alphanumeric() || c.is_whitespace());
-    if emoji.chars().count() > 16 || plain {
+    let emoji_like =
+        emoji.chars().any(|c| !c.is_ascii()) && !emoji.chars().any(char::is_whitespace);
+    if !emoji.is_empty() && (emoji.chars().count() > 16 || !emoji_like) {
         return Err(ApiError::invalid(
             "`emoji` must be one emoji, or \"\" to remove",
         ));
@@ -375,4 +375,25 @@ pub async fn receipts(
         read_remaining: page.read_remaining,
         played_remaining: page.played_remaining,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_emoji;
+
+    #[test]
+    fn a_reaction_is_one_emoji_or_nothing() {
+        for ok in ["", "👍", "❤️", "1️⃣", "👨‍👩‍👧‍👦", "🇵🇰"] {
+            assert!(check_emoji(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ok",
+            "1",
+            " ",
+            "👍 👍",
+            "🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂",
+        ] {
+            assert!(check_emoji(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -34,6 +34,8 @@ use crate::error::ErrorBody;
     tags(
         (name = "connections", description = "Link WhatsApp numbers by QR and manage them"),
         (name = "messages", description = "Send messages and follow their delivery"),
+        (name = "message actions", description = "React to, edit, delete and vote on messages; their receipts"),
+        (name = "chat actions", description = "Mark chats read, show typing, set presence"),
         (name = "webhooks", description = "Per-connection webhooks and the delivery log"),
         (name = "events", description = "Live event streams (SSE, WebSocket)"),
         (name = "keys", description = "API keys (admin only)"),
