@@ -44,6 +44,22 @@ async fn edit_refused_once_aged(app: &TestApp, id: &str) {
     .await;
 }
 
+/// The `field` of the first `count` actions of `kind` the simulator recorded, once it has them
+/// (a page's frame reaches the servers a moment after the API answered).
+async fn recorded_values(app: &TestApp, kind: &str, field: &str, count: usize) -> Vec<Value> {
+    eventually(&format!("{count} {kind} actions"), LINK_TIMEOUT, || async {
+        let values: Vec<Value> = app
+            .sim
+            .device_actions(ALICE)
+            .into_iter()
+            .filter(|a| a.kind == kind)
+            .map(|a| a.data[field].clone())
+            .collect();
+        (values.len() >= count).then_some(values)
+    })
+    .await
+}
+
 #[tokio::test]
 async fn reactions_edits_and_deletes_reach_whatsapp_and_what_it_refuses_is_refused() {
     let app = spawn_app().await;
@@ -365,13 +381,7 @@ async fn reads_typing_presence_and_per_recipient_receipts_reach_whatsapp() {
         .await;
         assert_eq!(status, 200, "{body}");
     }
-    let states: Vec<Value> = app
-        .sim
-        .device_actions(ALICE)
-        .into_iter()
-        .filter(|a| a.kind == "chatstate")
-        .map(|a| a.data["state"].clone())
-        .collect();
+    let states = recorded_values(&app, "chatstate", "state", 3).await;
     assert_eq!(
         states,
         [json!("composing"), json!("recording"), json!("paused")]
@@ -404,13 +414,7 @@ async fn reads_typing_presence_and_per_recipient_receipts_reach_whatsapp() {
         .await;
         assert_eq!(status, 200);
     }
-    let presence: Vec<Value> = app
-        .sim
-        .device_actions(ALICE)
-        .into_iter()
-        .filter(|a| a.kind == "presence")
-        .map(|a| a.data["available"].clone())
-        .collect();
+    let presence = recorded_values(&app, "presence", "available", 2).await;
     assert_eq!(presence, [json!(true), json!(false)]);
 
     app.sim

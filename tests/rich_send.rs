@@ -187,3 +187,26 @@ async fn bad_parts_get_their_documented_errors_and_send_nothing() {
     refused(&app, &conn, reply, 409, "CONFLICT").await;
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_kinds_are_tracked_in_mongodb_too() {
+    let Some(uri) = common::skip::mongo_uri() else {
+        return;
+    };
+    let db = common::mongo::database_name();
+    let env = vec![("MONGO_URI", uri.clone()), ("MONGO_DB", db.clone())];
+    let app = common::spawn_app_with(common::Options {
+        env,
+        ..Default::default()
+    })
+    .await;
+    let conn = app.link(ALICE, "Alice").await;
+    let here = json!({"location": {"latitude": 1.5, "longitude": 2.5}});
+    let poll = json!({"poll": {"name": "Q", "options": ["a", "b"]}});
+    for (body, kind) in [(here, "location"), (poll, "poll_creation")] {
+        let id = app.send_json(&conn, BOB, body).await;
+        assert_eq!(app.tracked(&id).await["type"], kind);
+    }
+    app.shutdown().await;
+    common::mongo::drop_database(&uri, &db).await;
+}

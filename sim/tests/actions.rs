@@ -39,6 +39,23 @@ async fn run(browser: &TestBrowser, body: &str) -> Result<Value, String> {
     browser.eval(&format!("(async () => {{ {body} }})()")).await
 }
 
+/// What the page's devices did, once an action of `kind` reached the servers (its frame arrives a
+/// moment after the page's call returned).
+async fn recorded_until(sim: &Simulator, kind: &str) -> Vec<wa_sim::DeviceAction> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let actions = sim.device_actions(ME);
+        if actions.iter().any(|a| a.kind == kind) {
+            return actions;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {kind} recorded: {actions:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn what_the_phones_send_and_do_arrives_as_whatsapp_web_has_it() {
     let (sim, _profile, browser) = linked().await;
@@ -213,7 +230,7 @@ async fn what_the_page_does_reaches_the_servers_within_whatsapps_rules() {
     run(&browser, &format!("{find} const chat = window.require('WAWebCollections').Chat.get(m.id.remote);
         await window.require('WAWebCmd').Cmd.sendRevokeMsgs(chat, {{ list: [m], type: 'message' }}, {{ clearMedia: true }}); return true;")).await.unwrap();
 
-    let actions = sim.device_actions(ME);
+    let actions = recorded_until(&sim, "revoke").await;
     let kinds: Vec<&str> = actions.iter().map(|a| a.kind.as_str()).collect();
     for kind in ["reaction", "edit", "chatstate", "presence", "revoke"] {
         assert!(kinds.contains(&kind), "{kind} in {kinds:?}");

@@ -42,8 +42,8 @@ pub async fn read(
     Auth(caller): Auth,
     Path((id, chat_id)): Path<(String, String)>,
 ) -> Result<Json<ChatActionResponse>, ApiError> {
-    let chat = ChatId::parse(&chat_id).map_err(ApiError::invalid)?;
     let connection = state.owned(&caller, &id).await?;
+    let chat = ChatId::parse(&chat_id).map_err(ApiError::invalid)?;
     let args = json!({"chat": chat.as_str()});
     let _: serde_json::Value = state
         .manager
@@ -89,6 +89,8 @@ pub struct TypingResponse {
     responses(
         (status = 200, body = TypingResponse),
         (status = 400, description = "`INVALID_REQUEST`: not a chat id, or `state` is not `typing`, `recording` or `paused`", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
         (status = 502, description = "`WHATSAPP_REFUSED`; `SERVER_ERROR`", body = ErrorBody),
@@ -100,8 +102,8 @@ pub async fn typing(
     Path((id, chat_id)): Path<(String, String)>,
     ApiJson(req): ApiJson<TypingRequest>,
 ) -> Result<Json<TypingResponse>, ApiError> {
-    let chat = ChatId::parse(&chat_id).map_err(ApiError::invalid)?;
     let connection = state.owned(&caller, &id).await?;
+    let chat = ChatId::parse(&chat_id).map_err(ApiError::invalid)?;
     let args = json!({"chat": chat.as_str(), "state": req.state});
     let _: serde_json::Value = state
         .manager
@@ -135,6 +137,8 @@ pub struct PresenceResponse {
     responses(
         (status = 200, body = PresenceResponse),
         (status = 400, description = "`INVALID_REQUEST`: a bad body", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
         (status = 502, description = "`WHATSAPP_REFUSED`; `SERVER_ERROR`", body = ErrorBody),

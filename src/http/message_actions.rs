@@ -40,19 +40,25 @@ async fn connection_of(
         .map_err(|_| missing())
 }
 
-/// Runs `op` on the page of the connection that tracked `message_id`.
+/// Runs `op` on the page of the connection that tracked `message_id`, once `check` (the body's
+/// own rules, applied to a message the caller may act on) passed.
 async fn act<T: serde::de::DeserializeOwned>(
     state: &AppState,
     caller: &Principal,
     message_id: &str,
-    op: &str,
-    args: serde_json::Value,
+    check: impl FnOnce() -> Result<(), ApiError>,
+    (op, args): (&str, serde_json::Value),
 ) -> Result<T, ApiError> {
     let connection = connection_of(state, caller, message_id).await?;
+    check()?;
     Ok(state
         .manager
         .call(&connection, op, args, ACTION_TIMEOUT)
         .await?)
+}
+
+fn no_check() -> Result<(), ApiError> {
+    Ok(())
 }
 
 const MESSAGE_ID: &str = "WhatsApp's message id, as returned by a send or in an event";
@@ -74,12 +80,12 @@ pub struct ReactionResponse {
     emoji: String,
 }
 
-/// A reaction is an emoji: short, with no letters, digits or spaces.
+/// A reaction is an emoji: short, no spaces, not plain ASCII text (keycaps such as 1️⃣ start
+/// with an ASCII digit, so a non-ASCII character anywhere suffices).
 fn check_emoji(emoji: &str) -> Result<(), ApiError> {
-    let plain = emoji
-        .chars()
-        .any(|c| c.is_ascii_alphanumeric() || c.is_whitespace());
-    if emoji.chars().count() > 16 || plain {
+    let emoji_like =
+        emoji.chars().any(|c| !c.is_ascii()) && !emoji.chars().any(char::is_whitespace);
+    if !emoji.is_empty() && (emoji.chars().count() > 16 || !emoji_like) {
         return Err(ApiError::invalid(
             "`emoji` must be one emoji, or \"\" to remove",
         ));
@@ -95,6 +101,8 @@ fn check_emoji(emoji: &str) -> Result<(), ApiError> {
     responses(
         (status = 200, body = ReactionResponse),
         (status = 400, description = "`INVALID_REQUEST`: not an emoji", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
         (status = 404, description = "`NOT_FOUND`: no such message (here or in WhatsApp Web)", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`; `CONFLICT`: the message was deleted or is not readable yet", body = ErrorBody),
         (status = 502, description = "`WHATSAPP_REFUSED`; `SERVER_ERROR`: WhatsApp Web did not answer", body = ErrorBody),
@@ -106,9 +114,9 @@ pub async fn react(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ReactionRequest>,
 ) -> Result<Json<ReactionResponse>, ApiError> {
-    check_emoji(&req.emoji)?;
     let args = json!({"id": id, "emoji": req.emoji});
-    let _: serde_json::Value = act(&state, &caller, &id, "actions.react", args).await?;
+    let check = || check_emoji(&req.emoji);
+    let _: serde_json::Value = act(&state, &caller, &id, check, ("actions.react", args)).await?;
     Ok(Json(ReactionResponse {
         success: true,
         message_id: id,
@@ -147,6 +155,8 @@ pub struct EditResponse {
     responses(
         (status = 200, body = EditResponse),
         (status = 400, description = "`INVALID_REQUEST`: a blank or too long text", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
         (status = 403, description = "`FORBIDDEN`: not a message this account sent", body = ErrorBody),
         (status = 404, description = "`NOT_FOUND`: no such message", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`; `CONFLICT`: too old (15 minutes), deleted, or not a text or caption", body = ErrorBody),
@@ -159,9 +169,9 @@ pub async fn edit(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<EditRequest>,
 ) -> Result<Json<EditResponse>, ApiError> {
-    validate_message(&req.message)?;
     let args = json!({"id": id, "text": req.message});
-    let done: serde_json::Value = act(&state, &caller, &id, "actions.edit", args).await?;
+    let check = || validate_message(&req.message);
+    let done: serde_json::Value = act(&state, &caller, &id, check, ("actions.edit", args)).await?;
     Ok(Json(EditResponse {
         success: true,
         message_id: id,
@@ -219,7 +229,8 @@ pub async fn delete(
     ApiQuery(q): ApiQuery<DeleteQuery>,
 ) -> Result<Json<DeleteResponse>, ApiError> {
     let args = json!({"id": id, "everyone": q.scope == DeleteFor::Everyone});
-    let _: serde_json::Value = act(&state, &caller, &id, "actions.delete", args).await?;
+    let _: serde_json::Value =
+        act(&state, &caller, &id, no_check, ("actions.delete", args)).await?;
     Ok(Json(DeleteResponse {
         success: true,
         message_id: id,
@@ -251,6 +262,8 @@ pub struct VoteResponse {
     responses(
         (status = 200, body = VoteResponse),
         (status = 400, description = "`INVALID_REQUEST`: not a poll, an unknown option, or several options in a single-choice poll", body = ErrorBody),
+        (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
+        (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
         (status = 404, description = "`NOT_FOUND`: no such message", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`", body = ErrorBody),
         (status = 502, description = "`WHATSAPP_REFUSED`; `SERVER_ERROR`", body = ErrorBody),
@@ -262,16 +275,16 @@ pub async fn vote(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<VoteRequest>,
 ) -> Result<Json<VoteResponse>, ApiError> {
-    let mut unique = req.options.clone();
-    unique.sort();
-    unique.dedup();
-    if req.options.len() > 12 || unique.len() != req.options.len() {
-        return Err(ApiError::invalid(
-            "`options`: at most 12 different option names",
-        ));
-    }
     let args = json!({"id": id, "options": req.options});
-    let _: serde_json::Value = act(&state, &caller, &id, "actions.vote", args).await?;
+    let check = || {
+        let mut unique = req.options.clone();
+        unique.sort();
+        unique.dedup();
+        let ok = req.options.len() <= 12 && unique.len() == req.options.len();
+        ok.then_some(())
+            .ok_or_else(|| ApiError::invalid("`options`: at most 12 different option names"))
+    };
+    let _: serde_json::Value = act(&state, &caller, &id, check, ("actions.vote", args)).await?;
     Ok(Json(VoteResponse {
         success: true,
         message_id: id,
@@ -342,8 +355,8 @@ pub async fn receipts(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<ReceiptsResponse>, ApiError> {
-    let page: PageReceipts =
-        act(&state, &caller, &id, "actions.receipts", json!({"id": id})).await?;
+    let op = ("actions.receipts", json!({"id": id}));
+    let page: PageReceipts = act(&state, &caller, &id, no_check, op).await?;
     let recipients = page
         .recipients
         .into_iter()
@@ -362,4 +375,25 @@ pub async fn receipts(
         read_remaining: page.read_remaining,
         played_remaining: page.played_remaining,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_emoji;
+
+    #[test]
+    fn a_reaction_is_one_emoji_or_nothing() {
+        for ok in ["", "👍", "❤️", "1️⃣", "👨‍👩‍👧‍👦", "🇵🇰"] {
+            assert!(check_emoji(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ok",
+            "1",
+            " ",
+            "👍 👍",
+            "🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂🙂",
+        ] {
+            assert!(check_emoji(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -107,9 +107,10 @@ pub async fn send(
         .media
         .clone()
         .or(upload.as_ref().map(|_| Default::default()));
+    // The connection first: the rules between fields (send_parts) apply to a send that can happen.
+    let connection = state.owned(&caller, &id).await?;
     let text = send_text(&req, spec.as_ref())?;
     let key = idempotency_key(&headers)?;
-    let connection = state.owned(&caller, &id).await?;
     let media = match &spec {
         Some(spec) => Some(super::media::prepare(&state, spec, upload).await?),
         None => None,

@@ -39,6 +39,8 @@ use crate::error::ErrorBody;
         (name = "chats", description = "Chats, their history from the phone, archive / pin / mute"),
         (name = "contacts", description = "Contacts and the block list"),
         (name = "profile", description = "The linked account's own profile"),
+        (name = "message actions", description = "React to, edit, delete and vote on messages; their receipts"),
+        (name = "chat actions", description = "Mark chats read, show typing, set presence"),
         (name = "webhooks", description = "Per-connection webhooks and the delivery log"),
         (name = "events", description = "Live event streams (SSE, WebSocket)"),
         (name = "keys", description = "API keys (admin only)"),

@@ -60,6 +60,7 @@ pub struct RichParts {
     #[schema(
         min_length = 1,
         max_length = 255,
+        pattern = r"\S",
         example = "false_923007654321@c.us_3A0123456789ABCDEF"
     )]
     reply_to: Option<String>,
