@@ -187,13 +187,11 @@ async fn a_number_change_arrives_as_a_change_number_notice() {
     let (sim, _profile, browser) = linked().await;
     sim.seed_history(ME, FRIEND, 2, 0).unwrap();
     sim.change_number(FRIEND, OTHER).unwrap();
-    let js = format!(
-        r#"(() => {{
+    let js = r#"(() => {
         const m = window.require('WAWebCollections').Msg.getModelsArray().find((m) => m.subtype === 'change_number');
-        return m ? {{ type: m.type, to: String(m.to), params: m.templateParams, isNew: m.isNewMsg }} : null;
-    }})()"#
-    );
-    let m = browser.wait_for("the change_number notice", &js).await;
+        return m ? { type: m.type, to: String(m.to), params: m.templateParams, isNew: m.isNewMsg } : null;
+    })()"#;
+    let m = browser.wait_for("the change_number notice", js).await;
     assert_eq!(m["type"], "notification_template", "{m}");
     assert_eq!(m["isNew"], true, "{m}");
     assert_eq!(m["to"], format!("{OTHER}@c.us"));

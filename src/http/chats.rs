@@ -140,8 +140,15 @@ pub async fn list_chats(
 ) -> Result<Json<ChatPage>, ApiError> {
     let limit = page_limit(q.limit, MAX_PAGE)?;
     let offset = q.offset.unwrap_or(0);
-    let all: Vec<PageChat> =
-        on_page(&state, &caller, &id, "chats.list", json!({}), OP_TIMEOUT).await?;
+    let all: Vec<PageChat> = on_page(
+        &state,
+        &caller,
+        &id,
+        "chats.list",
+        Ok(json!({})),
+        OP_TIMEOUT,
+    )
+    .await?;
     let mut chats: Vec<PageChat> = all.into_iter().filter(|c| q.keeps(c)).collect();
     chats.sort_by(|a, b| {
         b.t.unwrap_or(0)
@@ -188,7 +195,7 @@ pub async fn get_chat(
     Auth(caller): Auth,
     Path((id, chat)): Path<(String, String)>,
 ) -> Result<Json<ChatView>, ApiError> {
-    let args = json!({"chatId": chat_id(&chat)?});
+    let args = chat_id(&chat).map(|c| json!({"chatId": c}));
     let chat: PageChat = on_page(&state, &caller, &id, "chats.get", args, OP_TIMEOUT).await?;
     Ok(Json(chat.into()))
 }
@@ -240,7 +247,7 @@ pub async fn chat_messages(
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> Result<Json<HistoryPage>, ApiError> {
     let limit = page_limit(q.limit, MAX_HISTORY_PAGE)?;
-    let args = json!({"chatId": chat_id(&chat)?, "before": q.before, "limit": limit});
+    let args = chat_id(&chat).map(|c| json!({"chatId": c, "before": q.before, "limit": limit}));
     let page: PageHistory = on_page(
         &state,
         &caller,
@@ -269,7 +276,8 @@ async fn act(
     action: &str,
     expiration: Option<i64>,
 ) -> Result<Json<ChatView>, ApiError> {
-    let args = json!({"chatId": chat_id(&chat)?, "action": action, "expiration": expiration});
+    let args =
+        chat_id(&chat).map(|c| json!({"chatId": c, "action": action, "expiration": expiration}));
     let chat: PageChat = on_page(state, caller, &id, "chats.set", args, OP_TIMEOUT).await?;
     Ok(Json(chat.into()))
 }

@@ -140,8 +140,15 @@ pub async fn list_contacts(
             "q is longer than {MAX_QUERY_CHARS} characters"
         )));
     }
-    let all: Vec<ContactView> =
-        on_page(&state, &caller, &id, "contacts.list", json!({}), OP_TIMEOUT).await?;
+    let all: Vec<ContactView> = on_page(
+        &state,
+        &caller,
+        &id,
+        "contacts.list",
+        Ok(json!({})),
+        OP_TIMEOUT,
+    )
+    .await?;
     let mut contacts: Vec<ContactView> = all.into_iter().filter(|c| c.matches(&needle)).collect();
     contacts.sort_by_key(ContactView::sort_key);
     let (total, offset) = (contacts.len(), q.offset.unwrap_or(0));
@@ -171,7 +178,7 @@ pub async fn get_contact(
     Auth(caller): Auth,
     Path((id, contact)): Path<(String, String)>,
 ) -> Result<Json<ContactDetails>, ApiError> {
-    let args = json!({"contactId": user_id(&contact)?});
+    let args = user_id(&contact).map(|c| json!({"contactId": c}));
     Ok(Json(
         on_page(&state, &caller, &id, "contacts.get", args, OP_TIMEOUT).await?,
     ))
@@ -192,7 +199,7 @@ async fn set_blocked(
     (id, contact): (String, String),
     block: bool,
 ) -> Result<Json<BlockResult>, ApiError> {
-    let args = json!({"contactId": user_id(&contact)?, "block": block});
+    let args = user_id(&contact).map(|c| json!({"contactId": c, "block": block}));
     Ok(Json(
         on_page(state, caller, &id, "contacts.block", args, OP_TIMEOUT).await?,
     ))
@@ -269,7 +276,7 @@ pub async fn blocked(
             &caller,
             &id,
             "contacts.blocked",
-            json!({}),
+            Ok(json!({})),
             OP_TIMEOUT,
         )
         .await?,

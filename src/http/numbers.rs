@@ -160,8 +160,8 @@ pub async fn check(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<CheckRequest>,
 ) -> Result<Json<CheckResponse>, ApiError> {
-    let digits = digits_of(&req.numbers)?;
     let connection = state.owned(&caller, &id).await?;
+    let digits = digits_of(&req.numbers)?;
     let ttl = chrono::TimeDelta::from_std(state.config.number_check_ttl).unwrap_or_default();
     let cached = state
         .store

@@ -16,17 +16,18 @@ pub const OP_TIMEOUT: Duration = Duration::from_secs(30);
 /// History may need the phone to upload more, several times.
 pub const HISTORY_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Runs `op` on the page of the caller's connection `id`.
+/// Runs `op` on the page of the caller's connection `id`. An unknown connection is reported
+/// before bad `args` (which the path or body gave), so that it is a 404 whatever else is wrong.
 pub async fn on_page<T: DeserializeOwned>(
     state: &AppState,
     caller: &Principal,
     id: &str,
     op: &str,
-    args: Value,
+    args: Result<Value, ApiError>,
     limit: Duration,
 ) -> Result<T, ApiError> {
     let connection = state.owned(caller, id).await?;
-    Ok(state.manager.call(&connection, op, args, limit).await?)
+    Ok(state.manager.call(&connection, op, args?, limit).await?)
 }
 
 /// A user as a path names it: a phone number (`923001234567`, `+92 300 1234567`), `…@c.us`

@@ -51,7 +51,15 @@ pub async fn get_profile(
     Path(id): Path<String>,
 ) -> Result<Json<ProfileView>, ApiError> {
     Ok(Json(
-        on_page(&state, &caller, &id, "profile.get", json!({}), OP_TIMEOUT).await?,
+        on_page(
+            &state,
+            &caller,
+            &id,
+            "profile.get",
+            Ok(json!({})),
+            OP_TIMEOUT,
+        )
+        .await?,
     ))
 }
 
@@ -111,8 +119,9 @@ pub async fn patch_profile(
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<ProfilePatch>,
 ) -> Result<Json<ProfileView>, ApiError> {
-    patch.validate()?;
-    let args = json!({"name": patch.name, "about": patch.about});
+    let args = patch
+        .validate()
+        .map(|()| json!({"name": patch.name, "about": patch.about}));
     Ok(Json(
         on_page(&state, &caller, &id, "profile.set", args, OP_TIMEOUT).await?,
     ))
@@ -176,7 +185,7 @@ pub async fn put_picture(
     Path(id): Path<String>,
     ApiJson(upload): ApiJson<PictureUpload>,
 ) -> Result<Json<ProfileView>, ApiError> {
-    let args = json!({"dataUrl": picture_data_url(&upload.image)?});
+    let args = picture_data_url(&upload.image).map(|url| json!({"dataUrl": url}));
     Ok(Json(
         on_page(&state, &caller, &id, "profile.picture", args, OP_TIMEOUT).await?,
     ))
@@ -197,7 +206,7 @@ pub async fn delete_picture(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<ProfileView>, ApiError> {
-    let args = json!({});
+    let args = Ok(json!({}));
     Ok(Json(
         on_page(
             &state,

@@ -9,7 +9,8 @@ use super::{map_err, SqliteStore};
 use crate::store::{NumberCheck, NumberCheckRepo, StoreResult};
 
 pub(super) const SCHEMA: &str = r#"
-CREATE TABLE number_checks (
+-- IF NOT EXISTS: a file taken back to an older schema version may still hold the table.
+CREATE TABLE IF NOT EXISTS number_checks (
     connection_id TEXT    NOT NULL,
     number        TEXT    NOT NULL,
     exists_on_wa  INTEGER NOT NULL,
