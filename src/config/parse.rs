@@ -69,6 +69,16 @@ macro_rules! whole_numbers {
 }
 whole_numbers!(u16, u32, usize);
 
+impl FromSetting for bool {
+    fn from_setting(raw: &str, _: &Setting) -> Result<Self, String> {
+        match raw.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err("is not true or false".into()),
+        }
+    }
+}
+
 impl FromSetting for Duration {
     fn from_setting(raw: &str, setting: &Setting) -> Result<Self, String> {
         let (bare, unit): (fn(u64) -> Duration, _) = match setting.unit {
