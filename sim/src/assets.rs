@@ -7,6 +7,7 @@ pub const INDEX_HTML: &str = include_str!("../assets/index.html");
 pub const STYLE_CSS: &str = include_str!("../assets/style.css");
 pub const PHONE_HTML: &str = include_str!("../assets/phone.html");
 pub const PHONE_JS: &str = include_str!("../assets/phone.js");
+pub const PHONE_GROUPS_JS: &str = include_str!("../assets/phone_groups.js");
 
 const SCRIPT_PARTS: &[&str] = &[
     include_str!("../assets/core.js"),

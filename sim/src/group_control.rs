@@ -160,6 +160,11 @@ impl Simulator {
         self.core.phone_op("", |w| w.join_by_code(code, &by))
     }
 
+    /// Every group's id.
+    pub fn group_ids(&self) -> Vec<String> {
+        self.core.world().groups.keys().cloned().collect()
+    }
+
     /// The group as the servers hold it (participants with admin flags, settings, invite code).
     pub fn group(&self, gid: &str) -> Option<Value> {
         self.core.group_info(gid)
@@ -192,6 +197,8 @@ impl Simulator {
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/__sim/phone-groups.js", get(phone_groups_js))
+        .route("/__sim/group-list", get(list))
         .route("/__sim/groups/create", post(create))
         .route("/__sim/groups/join", post(join))
         .route("/__sim/groups/{id}", get(info))
@@ -204,6 +211,27 @@ pub fn routes() -> Router<AppState> {
         .route("/__sim/groups/{id}/requests", post(answer_request))
         .route("/__sim/groups/{id}/capacity", post(capacity))
         .route("/__sim/numbers/{number}/group-adds", post(group_adds))
+}
+
+async fn phone_groups_js() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let js = "text/javascript; charset=utf-8";
+    (
+        [(axum::http::header::CONTENT_TYPE, js)],
+        crate::assets::PHONE_GROUPS_JS,
+    )
+        .into_response()
+}
+
+/// Every group: id, subject, size.
+async fn list(State(s): State<AppState>) -> Json<Value> {
+    let world = s.core.world();
+    let groups: Vec<Value> = world
+        .groups
+        .values()
+        .map(|g| json!({"id": g.id, "name": g.name, "size": g.members.len()}))
+        .collect();
+    Json(json!({"groups": groups}))
 }
 
 #[derive(Deserialize)]

@@ -3,13 +3,25 @@
 
 mod common;
 
-use common::{link, TestBrowser};
+use common::{link, TestBrowser, DEADLINE};
 use serde_json::{json, Value};
 use wa_sim::{GroupAction, SimConfig, SimError, Simulator};
 
 const ME: &str = "923001234567";
 const BOB: &str = "923007654321";
 const CAROL: &str = "923005550001";
+
+/// Polls `check` until it gives a value, failing after the common deadline.
+async fn eventually_value<T>(what: &str, check: impl Fn() -> Option<T>) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
 
 async fn post(sim: &Simulator, path: &str, body: Value) -> (u16, Value) {
     let url = format!("{}__sim/{path}", sim.base_url());
@@ -226,6 +238,71 @@ async fn the_page_gets_notifications_metadata_and_whatsapps_refusals() {
         "{add}"
     );
     assert!(add["code"].is_string(), "{add}");
+    browser.close().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_phone_page_creates_a_group_adds_the_linked_number_and_renames_it() {
+    let sim = Simulator::start(SimConfig::fast()).await.unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let browser = TestBrowser::launch(profile.path()).await;
+    link(&browser, &sim, ME).await;
+    let phone = browser
+        .new_tab(&format!("{}__sim/phone", sim.base_url()))
+        .await;
+    let click = |fields: &str, button: &str| {
+        format!(
+            "(() => {{ {fields} document.getElementById('{button}').click(); return true; }})()"
+        )
+    };
+    let create = click(
+        &format!("document.getElementById('g-by').value = '{BOB}'; document.getElementById('g-subject').value = 'From the phone page'; document.getElementById('g-members').value = '';"),
+        "g-create",
+    );
+    phone.evaluate(create.as_str()).await.unwrap();
+    let gid = eventually_value("the group on the servers", || {
+        sim.group_ids().into_iter().next()
+    })
+    .await;
+    let listed =
+        format!("[...document.getElementById('g-group').options].some((o) => o.value === '{gid}')");
+    let started = std::time::Instant::now();
+    while phone
+        .evaluate(listed.as_str())
+        .await
+        .unwrap()
+        .into_value::<bool>()
+        .ok()
+        != Some(true)
+    {
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the group never showed on the phone page"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let add = click(
+        &format!("document.getElementById('g-group').value = '{gid}'; document.getElementById('g-action').value = 'add'; document.getElementById('g-who').value = '{ME}';"),
+        "g-act",
+    );
+    phone.evaluate(add.as_str()).await.unwrap();
+    browser
+        .wait_event("the linked number added", |e| {
+            e["ev"] == "msg-add" && e["type"] == "gp2"
+        })
+        .await;
+    let rename = click(
+        "document.getElementById('g-subject').value = 'Renamed on the phone';",
+        "g-rename",
+    );
+    phone.evaluate(rename.as_str()).await.unwrap();
+    eventually_value("the new subject", || {
+        let name = sim.group(&gid)?["name"].clone();
+        (name == "Renamed on the phone").then_some(())
+    })
+    .await;
+    TestBrowser::screenshot(&phone, "phone-groups").await;
     browser.close().await;
     sim.shutdown().await;
 }

@@ -419,3 +419,38 @@ pub async fn answer_requests(
     let results = call(&state, &caller, &id, "groups.answerRequests", args, limit).await?;
     Ok(Json(results))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_ids_take_the_suffix_or_the_digits_alone() {
+        assert_eq!(
+            group_id("120363012345678901").unwrap(),
+            "120363012345678901@g.us"
+        );
+        assert_eq!(group_id("123-456@g.us").unwrap(), "123-456@g.us");
+        for bad in ["", "abc", "923001234567@c.us", "1@lid", "12 34"] {
+            assert!(group_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn participants_are_people_by_number_or_lid() {
+        assert_eq!(
+            participant_id("+92 300 1234567").unwrap(),
+            "923001234567@c.us"
+        );
+        assert_eq!(
+            participant_id("123456789012345@lid").unwrap(),
+            "123456789012345@lid"
+        );
+        for bad in ["120363012345678901@g.us", "12", "x@lid", "@lid"] {
+            assert!(participant_id(bad).is_err(), "{bad}");
+        }
+        let many: Vec<UserId> = (0..101).map(|i| UserId(format!("92300{i:07}"))).collect();
+        assert!(participant_ids(&many, 0).is_err());
+        assert!(participant_ids(&[], 1).is_err());
+    }
+}

@@ -39,6 +39,7 @@ fn samples() -> Vec<(Event, &'static str)> {
         traffic_samples(),
         action_samples(),
         people_samples(),
+        group_samples(),
     ]
     .concat()
 }
@@ -157,6 +158,36 @@ fn people_samples() -> Vec<(Event, &'static str)> {
             r#"{"callId":"ABC","from":"923001234567@c.us","fromPhone":"923001234567","isVideo":false,"isGroup":false,"timestamp":null,"rejected":true,"replied":false}"#,
         ),
     ]
+/// The group events: one payload shape.
+fn group_samples() -> Vec<(Event, &'static str)> {
+    let (group, group_json) = sample_group_event();
+    let kinds: [fn(GroupEventData) -> Event; 5] = [
+        Event::GroupJoin,
+        Event::GroupLeave,
+        Event::GroupAdminChanged,
+        Event::GroupUpdate,
+        Event::GroupMembershipRequest,
+    ];
+    kinds.map(|kind| (kind(group.clone()), group_json)).to_vec()
+}
+
+/// The data every group event carries, with its wire JSON.
+fn sample_group_event() -> (GroupEventData, &'static str) {
+    let member = |id: &str, phone: Option<&str>| GroupMember {
+        id: id.into(),
+        phone: phone.map(Into::into),
+    };
+    let data = GroupEventData {
+        group_id: "120363012345678901@g.us".into(),
+        action: Some("add".into()),
+        actor: Some(member("1234567890123@lid", Some("923001234567"))),
+        participants: vec![member("923007654321@c.us", Some("923007654321"))],
+        value: None,
+        timestamp: Some("2026-11-25T14:00:00Z".into()),
+        message_id: Some("false_120363012345678901@g.us_3A01".into()),
+    };
+    let json = r#"{"groupId":"120363012345678901@g.us","action":"add","actor":{"id":"1234567890123@lid","phone":"923001234567"},"participants":[{"id":"923007654321@c.us","phone":"923007654321"}],"value":null,"timestamp":"2026-11-25T14:00:00Z","messageId":"false_120363012345678901@g.us_3A01"}"#;
+    (data, json)
 }
 
 fn envelope(event: Event) -> Envelope {
