@@ -158,6 +158,8 @@ fn people_samples() -> Vec<(Event, &'static str)> {
             r#"{"callId":"ABC","from":"923001234567@c.us","fromPhone":"923001234567","isVideo":false,"isGroup":false,"timestamp":null,"rejected":true,"replied":false}"#,
         ),
     ]
+}
+
 /// The group events: one payload shape.
 fn group_samples() -> Vec<(Event, &'static str)> {
     let (group, group_json) = sample_group_event();
