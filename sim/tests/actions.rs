@@ -251,3 +251,85 @@ async fn what_the_page_does_reaches_the_servers_within_whatsapps_rules() {
     );
     browser.close().await;
 }
+
+/// Sends a text and a poll from the page to FRIEND, as a driver would; returns their ids.
+async fn page_sends_text_and_poll(browser: &TestBrowser) -> (String, String) {
+    let js = format!("const wid = window.require('WAWebWidFactory').createWid({FRIEND:?} + '@c.us');
+        const chat = (await window.require('WAWebFindChatAction').findOrCreateLatestChat(wid)).chat;
+        const me = window.require('WAWebUserPrefsMeUser').getMaybeMePnUser();
+        const MsgKey = window.require('WAWebMsgKey');
+        const send = async (fields) => {{
+            const key = new MsgKey({{ from: me, to: chat.id, id: await MsgKey.newId(), selfDir: 'out' }});
+            const [added] = window.require('WAWebSendMsgChatAction').addAndSendMsgToChat(chat, Object.assign({{ id: key, ack: 0, type: 'chat',
+                from: me, to: chat.id, local: true, self: 'out', t: Math.floor(Date.now() / 1000), isNewMsg: true }}, fields));
+            await added; return String(key);
+        }};
+        return [await send({{ body: 'Lunch?' }}), await send({{ body: '', type: 'poll_creation', pollName: 'Where?',
+            pollOptions: [{{ name: 'A', localId: 0 }}, {{ name: 'B', localId: 1 }}], pollSelectableOptionsCount: 1 }})];");
+    let ids = run(browser, &js).await.unwrap();
+    (
+        ids[0].as_str().unwrap().to_owned(),
+        ids[1].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_person_reacts_replies_and_votes_from_the_phone_page() {
+    let (sim, _profile, browser) = linked().await;
+    let (text, poll) = page_sends_text_and_poll(&browser).await;
+    let phone = browser
+        .new_tab(&format!("{}__sim/phone", sim.base_url()))
+        .await;
+    let eval = |js: String| {
+        let phone = phone.clone();
+        async move {
+            phone
+                .evaluate(js)
+                .await
+                .ok()
+                .and_then(|r| r.value().cloned())
+                .unwrap_or(Value::Null)
+        }
+    };
+    let button = |kind: &str, id: &str| format!("document.querySelector('[data-{kind}=\"{id}\"]')");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while eval(format!("!!{}", button("vote", &poll))).await != json!(true) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the phone page shows the poll with a Vote button"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    eval(format!("{}.click()", button("react", &text))).await;
+    browser
+        .wait_for(
+            "the reaction in the page",
+            &format!("window.require('WAWebCollections').Msg.get({text:?}).hasReaction === true"),
+        )
+        .await;
+
+    eval("window.prompt = () => 'B'".to_string()).await;
+    eval(format!("{}.click()", button("vote", &poll))).await;
+    let votes = format!("(async () => (await window.require('WAWebPollsVotesSchema').getTable().equals(['parentMsgKey'], {poll:?})).map((r) => r.selectedOptionLocalIds))()");
+    assert_eq!(
+        browser
+            .wait_for(
+                "the vote in the page",
+                &format!(
+                    "(async () => {{ const v = await {votes}; return v.length ? v : null; }})()"
+                )
+            )
+            .await,
+        json!([[1]])
+    );
+
+    eval(format!("{}.click()", button("reply", &text))).await;
+    eval("(() => { document.querySelector('#body').value = 'Yes, at 1'; document.querySelector('#compose button').click(); })()".to_string()).await;
+    let quoted = browser.wait_for("the reply in the page", "(() => { const m = window.require('WAWebCollections').Msg.getModelsArray().find((m) => m.body === 'Yes, at 1'); return m ? m.quotedStanzaID : null; })()").await;
+    assert!(
+        text.ends_with(quoted.as_str().unwrap()),
+        "{quoted} quotes {text}"
+    );
+    TestBrowser::screenshot(&phone, "phone-actions").await;
+    browser.close().await;
+}
