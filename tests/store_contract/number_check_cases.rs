@@ -47,7 +47,7 @@ pub async fn checks_older_than_since_are_left_out_and_a_new_answer_replaces_the_
     assert!(found.is_empty(), "{found:?}");
     let fresh = check("923001111111", true, 0);
     h.store
-        .put_number_checks("c1", &[fresh.clone()])
+        .put_number_checks("c1", std::slice::from_ref(&fresh))
         .await
         .unwrap();
     let found = h
