@@ -44,7 +44,8 @@ async fn send(app: &TestApp, id: &str, body: Value) -> common::api::Reply {
 
 /// A multipart body with text fields and one file part.
 fn multipart(fields: &[(&str, &str)], filename: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "----wa-gateway-test-boundary";
+    // Mixed case, as browsers send it: the boundary is case-sensitive and must reach the parser as is.
+    let boundary = "----WebKitFormBoundaryWaGw7Xq";
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes());

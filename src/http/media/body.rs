@@ -26,13 +26,19 @@ pub async fn read_send_body<T: DeserializeOwned>(
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    // Only the media type is case-insensitive: the multipart boundary must be kept as sent
+    // (browsers use mixed-case ones such as `----WebKitFormBoundaryAbC…`).
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
         .to_ascii_lowercase();
     let body = request.into_body();
-    if content_type.starts_with("multipart/form-data") {
-        return multipart::read(state, &content_type, body).await;
+    if essence == "multipart/form-data" {
+        return multipart::read(state, content_type, body).await;
     }
-    let essence = content_type.split(';').next().unwrap_or("").trim();
     if essence != "application/json" && !essence.ends_with("+json") {
         return Err(ApiError::invalid(
             "Expected Content-Type: application/json or multipart/form-data",
