@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod metrics;
+pub mod net;
 pub mod procstats;
 pub mod qr;
 pub mod session;

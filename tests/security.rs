@@ -30,21 +30,6 @@ async fn keyed_app(extra: Vec<(&'static str, String)>) -> TestApp {
     .await
 }
 
-/// Creates a key through the API with the admin key; returns (id, key).
-async fn new_key(admin: &Api, tenant: &str, role: &str) -> (String, String) {
-    let r = admin
-        .post(
-            "/wa/keys",
-            json!({ "tenant": tenant, "role": role, "name": format!("{tenant} {role}") }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    (
-        r.body["id"].as_str().unwrap().to_owned(),
-        r.body["key"].as_str().unwrap().to_owned(),
-    )
-}
-
 /// A harmless request on a declared route (`{id}` is the test's connection unless that would
 /// change it for the other calls). The role each route needs comes from its declaration.
 fn sample_request(method: &str, path: &str, id: &str) -> (String, Option<Value>) {
@@ -89,7 +74,7 @@ async fn each_role_may_call_exactly_the_routes_declared_for_it() {
     let admin = Api::with_key(&app.base, ADMIN_KEY);
     let mut keys = Vec::new();
     for role in ROLES {
-        keys.push((role, new_key(&admin, "acme", &role_name(role)).await.1));
+        keys.push((role, admin.new_key("acme", &role_name(role)).await.1));
     }
     let operator = Api::with_key(&app.base, &keys[2].1);
     let created = operator.add_number().await;
@@ -142,7 +127,7 @@ async fn missing_bad_and_revoked_keys_are_unauthorized() {
     );
 
     let admin = Api::with_key(&app.base, ADMIN_KEY);
-    let (id, key) = new_key(&admin, "acme", "viewer").await;
+    let (id, key) = admin.new_key("acme", "viewer").await;
     let bearer = app
         .client
         .get(app.url("/wa/connections"))
@@ -170,8 +155,8 @@ async fn missing_bad_and_revoked_keys_are_unauthorized() {
 async fn tenants_cannot_see_each_others_connections_streams_or_deliveries() {
     let app = keyed_app(vec![]).await;
     let admin = Api::with_key(&app.base, ADMIN_KEY);
-    let acme_key = new_key(&admin, "acme", "operator").await.1;
-    let globex_key = new_key(&admin, "globex", "operator").await.1;
+    let acme_key = admin.new_key("acme", "operator").await.1;
+    let globex_key = admin.new_key("globex", "operator").await.1;
     let (acme, globex) = (
         Api::with_key(&app.base, &acme_key),
         Api::with_key(&app.base, &globex_key),
@@ -341,10 +326,12 @@ async fn a_full_scenario_at_trace_level_logs_no_secret_and_archives_are_sealed()
         ("SESSION_ENCRYPTION_KEY", seal.into()),
         ("WEBHOOK_URL", receiver.url.clone()),
         ("WEBHOOK_SECRET", "whsec-global-31337".into()),
+        // The tenant's webhook below is this test's local receiver.
+        ("WEBHOOK_ALLOW_NETWORKS", "127.0.0.1/32".into()),
     ]);
     let gw = GatewayProcess::start(dir.path(), &env).await;
     let admin = Api::with_key(&gw.api.base, ADMIN_KEY);
-    let (_, tenant_key) = new_key(&admin, "acme", "operator").await;
+    let (_, tenant_key) = admin.new_key("acme", "operator").await;
     let acme = Api::with_key(&gw.api.base, &tenant_key);
     let created = acme.add_number().await;
     let id = created.body["connectionId"].as_str().unwrap().to_owned();

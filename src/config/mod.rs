@@ -18,6 +18,7 @@ use std::time::Duration;
 use self::parse::Env;
 use self::table as t;
 use crate::crypto::ArchiveKey;
+use crate::net::AddressPolicy;
 
 /// Where Chromium usually lives; the real binary first because Debian's `/usr/bin/chromium` is a
 /// shell wrapper that adds flags of its own.
@@ -131,6 +132,8 @@ pub struct SecuritySettings {
     pub send_queue_max: usize,
     /// Seals login archives; parsed once, here, so a bad key stops the start.
     pub session_encryption_key: Option<ArchiveKey>,
+    /// Where media URLs may lead.
+    pub media_sources: AddressPolicy,
 }
 
 /// The global webhook and how every webhook is delivered.
@@ -149,6 +152,8 @@ pub struct WebhookSettings {
     pub timeout: Duration,
     /// Deliveries in flight at once (each connection's are still sent in order, one at a time).
     pub concurrency: usize,
+    /// Where tenant keys' webhooks may go (the admin's and `WEBHOOK_URL` go anywhere).
+    pub targets: AddressPolicy,
 }
 
 /// Why the gateway cannot start with these settings; each names the variable to fix.
@@ -244,6 +249,13 @@ impl WebhookSettings {
             retry_max: env.get(&t::WEBHOOK_RETRY_MAX)?,
             timeout: env.get(&t::WEBHOOK_TIMEOUT_SECS)?,
             concurrency: env.get(&t::WEBHOOK_CONCURRENCY)?,
+            targets: AddressPolicy {
+                allow_private: env.get(&t::WEBHOOK_ALLOW_PRIVATE)?,
+                allowed: env
+                    .opt(&t::WEBHOOK_ALLOW_NETWORKS)?
+                    .unwrap_or_default()
+                    .into(),
+            },
         })
     }
 }
@@ -259,6 +271,13 @@ impl SecuritySettings {
             send_min_interval: env.get(&t::SEND_MIN_INTERVAL_MS)?,
             send_queue_max: env.get(&t::SEND_QUEUE_MAX)?,
             session_encryption_key: env.opt(&t::SESSION_ENCRYPTION_KEY)?,
+            media_sources: AddressPolicy {
+                allow_private: env.get(&t::MEDIA_FETCH_ALLOW_PRIVATE)?,
+                allowed: env
+                    .opt(&t::MEDIA_FETCH_ALLOW_NETWORKS)?
+                    .unwrap_or_default()
+                    .into(),
+            },
         })
     }
 }

@@ -72,9 +72,9 @@ whole_numbers!(u16, u32, usize);
 impl FromSetting for bool {
     fn from_setting(raw: &str, _: &Setting) -> Result<Self, String> {
         match raw.to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => Ok(true),
-            "false" | "0" | "no" => Ok(false),
-            _ => Err("is not `true` or `false`".into()),
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err("is not true or false".into()),
         }
     }
 }

@@ -144,6 +144,14 @@ table! {
     SEND_QUEUE_MAX: usize = Value("100"), Plain, "sends one connection may hold waiting";
     SESSION_ENCRYPTION_KEY: ArchiveKey = Unset("unset"), Plain,
         "32-byte key (64 hex digits or base64) sealing login archives";
+    WEBHOOK_ALLOW_PRIVATE: bool = Value("false"), Plain,
+        "let tenant keys point webhooks at private, loopback and link-local addresses";
+    WEBHOOK_ALLOW_NETWORKS: Vec<ipnet::IpNet> = Unset("none"), Plain,
+        "private networks (CIDRs) tenant keys' webhooks may reach all the same";
+    MEDIA_FETCH_ALLOW_PRIVATE: bool = Value("false"), Plain,
+        "let media URLs reach private, loopback and link-local addresses";
+    MEDIA_FETCH_ALLOW_NETWORKS: Vec<ipnet::IpNet> = Unset("none"), Plain,
+        "private networks (CIDRs) media URLs may reach all the same";
     NUMBER_CHECK_TTL: Duration = Value("24h"), Seconds,
         "how long a number check's answer is reused from the store";
     REJECT_CALLS: bool = Value("false"), Plain, "`true` rejects every incoming WhatsApp call";

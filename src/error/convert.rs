@@ -48,6 +48,7 @@ impl From<SendError> for ApiError {
             SendError::Refused(_) | SendError::Failed(_) => {
                 Self::new(ErrorCode::MessageFailed, message)
             }
+            SendError::Rejected { code, message } => PageError::Refused { code, message }.into(),
         }
     }
 }

@@ -31,6 +31,8 @@ pub struct Dispatcher {
     store: Arc<dyn Store>,
     settings: Arc<WebhookSettings>,
     http: reqwest::Client,
+    /// For webhooks set with a tenant key: public addresses only, on every hop.
+    guarded_http: reqwest::Client,
     wake: Arc<Notify>,
     busy: Mutex<HashSet<Lane>>,
     /// The attempts started and not yet reaped; they outlive a restart of [`Self::run`].
@@ -60,16 +62,19 @@ impl Dispatcher {
         wake: Arc<Notify>,
         metrics: Arc<Metrics>,
     ) -> Arc<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .user_agent(concat!("wa-gateway/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("a TLS backend is compiled in");
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(settings.timeout)
+                .user_agent(concat!("wa-gateway/", env!("CARGO_PKG_VERSION")))
+        };
+        let http = builder().build().expect("a TLS backend is compiled in");
+        let guarded_http = settings.targets.client(builder());
         Arc::new(Self {
             permits: Arc::new(Semaphore::new(settings.concurrency.max(1))),
             store,
             settings,
             http,
+            guarded_http,
             wake,
             busy: Mutex::new(HashSet::new()),
             inflight: Mutex::new(JoinSet::new()),
@@ -230,18 +235,33 @@ impl Dispatcher {
         let Some(event) = self.store.get_event(&delivery.event_id).await? else {
             return Ok(refused("the event is no longer stored"));
         };
-        let (url, secret, headers) = match delivery.target {
+        let (url, secret, headers, http) = match delivery.target {
             WebhookTarget::Global => match &self.settings.url {
                 Some(url) => (
                     url.clone(),
                     self.settings.secret.as_ref().map(|s| s.expose().to_owned()),
                     Default::default(),
+                    &self.http,
                 ),
                 None => return Ok(refused("WEBHOOK_URL is no longer set")),
             },
             WebhookTarget::Connection => {
                 match self.store.get_webhook(&delivery.connection_id).await? {
-                    Some(hook) => (hook.url, hook.secret, hook.headers),
+                    Some(hook) if hook.guarded => {
+                        // The resolver checks names; an address in the URL is checked here.
+                        let url = reqwest::Url::parse(&hook.url);
+                        let checked = url.map_err(|e| e.to_string()).and_then(|url| {
+                            let targets = &self.settings.targets;
+                            targets.check_url(&url).map_err(|blocked| blocked.0)
+                        });
+                        if let Err(why) = checked {
+                            return Ok(refused(&format!(
+                                "the webhook's address is refused: {why}"
+                            )));
+                        }
+                        (hook.url, hook.secret, hook.headers, &self.guarded_http)
+                    }
+                    Some(hook) => (hook.url, hook.secret, hook.headers, &self.http),
                     None => return Ok(refused("the connection's webhook was removed")),
                 }
             }
@@ -249,8 +269,7 @@ impl Dispatcher {
         // A receiver fixed by changing the URL gets what is still pending.
         delivery.url = url.clone();
         let body = serde_json::to_vec(&event).expect("events serialize");
-        let mut request = self
-            .http
+        let mut request = http
             .post(&url)
             .header("content-type", "application/json")
             .header("x-webhook-id", &event.id)
@@ -264,10 +283,13 @@ impl Dispatcher {
         }
         Ok(match request.body(body).send().await {
             Ok(response) => classify(&response),
-            Err(e) => Outcome::Retry {
-                status: None,
-                error: truncate(&e.to_string()),
-                after: None,
+            Err(e) => match crate::net::blocked_cause(&e) {
+                Some(blocked) => refused(&format!("the webhook's address is refused: {blocked}")),
+                None => Outcome::Retry {
+                    status: None,
+                    error: truncate(&e.to_string()),
+                    after: None,
+                },
             },
         })
     }

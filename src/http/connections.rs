@@ -54,7 +54,7 @@ pub struct AddNumberBody {
     request_body(content = Option<AddNumberBody>, description = "Optional: the connection's own webhook; a `phone` to link by pairing code instead of a QR"),
     responses(
         (status = 201, description = "Started: scan the QR code, or type the pairing code on the phone", body = AddNumberResponse),
-        (status = 400, description = "`INVALID_REQUEST`: the body is not valid (also a `phone` that is not an international number)", body = ErrorBody),
+        (status = 400, description = "`INVALID_REQUEST`: the body is not valid (also a `phone` that is not an international number, or a tenant key's webhook URL that does not lead to a public address)", body = ErrorBody),
         (status = 409, description = "`LIMIT_REACHED`: `MAX_SESSIONS` connections are pending or connected", body = ErrorBody),
         (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
         (status = 503, description = "`SERVER_ERROR`: no QR (or pairing) code came in time (the message says why, e.g. `WA_WEB_UNAVAILABLE` with the network error and what to check), or the store is unavailable", body = ErrorBody),
@@ -66,7 +66,10 @@ pub async fn add_number(
     body: Bytes,
 ) -> Result<(StatusCode, Json<AddNumberResponse>), ApiError> {
     let options = parse_optional_body(&body)?;
-    let webhook = options.webhook.map(WebhookBody::validate).transpose()?;
+    let webhook = match options.webhook {
+        Some(body) => Some(body.validate(&caller, &state).await?),
+        None => None,
+    };
     let phone = options
         .phone
         .as_deref()

@@ -19,6 +19,7 @@ use crate::domain::ChatId;
 use crate::error::{ApiError, ErrorBody};
 use crate::session::{Outgoing, Receipt, Sent};
 use crate::store::{AckStep, MessageDirection, MessageFilter, MessageRecord, MessageStatus};
+use crate::whatsapp::OutgoingMessage;
 
 /// WhatsApp refuses longer texts.
 pub const MAX_MESSAGE_CHARS: usize = 65_536;
@@ -95,7 +96,7 @@ pub async fn send(
     let out = Outgoing {
         connection: &connection,
         to,
-        text: req.message,
+        message: OutgoingMessage::text(req.message),
         idempotency_key: idempotency_key(&headers)?,
     };
     let receipt: Receipt<SendResponse> = state.manager.send(out).await?;

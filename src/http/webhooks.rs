@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::Auth;
+use super::auth::{Auth, Principal};
 use super::json::ApiJson;
 use super::query::ApiQuery;
 use super::AppState;
@@ -78,12 +78,27 @@ fn event_names() -> ArrayBuilder {
 }
 
 impl WebhookBody {
-    /// Checks the URL, event names and headers once, at the edge.
-    pub fn validate(self) -> Result<WebhookConfig, ApiError> {
+    /// Checks the URL, event names and headers once, at the edge. A tenant key's webhook is
+    /// `guarded`: its address must be public (unless the admin allows more), now and at every
+    /// delivery.
+    pub async fn validate(
+        self,
+        caller: &Principal,
+        state: &AppState,
+    ) -> Result<WebhookConfig, ApiError> {
         let url = reqwest::Url::parse(&self.url)
             .map_err(|e| ApiError::invalid(format!("webhook url: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(ApiError::invalid("webhook url must be an http(s) URL"));
+        }
+        let guarded = caller.tenant_scope().is_some();
+        if guarded {
+            let targets = &state.config.webhooks.targets;
+            targets.check_host(&url).await.map_err(|why| {
+                ApiError::invalid(format!(
+                    "webhook url: {why} (a tenant key's webhook must reach a public address)"
+                ))
+            })?;
         }
         if let Some(bad) = self
             .events
@@ -117,6 +132,7 @@ impl WebhookBody {
             events: self.events,
             secret: self.secret,
             headers: self.headers,
+            guarded,
         })
     }
 }
@@ -178,7 +194,7 @@ pub async fn get_webhook(
     request_body = WebhookBody,
     responses(
         (status = 200, body = WebhookEnvelope),
-        (status = 400, description = "`INVALID_REQUEST`: a bad URL, event name or header", body = ErrorBody),
+        (status = 400, description = "`INVALID_REQUEST`: a bad URL, event name or header, or (with a tenant key) a URL that does not lead to a public address", body = ErrorBody),
         (status = 404, description = "`SESSION_NOT_FOUND`", body = ErrorBody),
         (status = 413, description = "`INVALID_REQUEST`: the body is too large", body = ErrorBody),
         (status = 415, description = "`INVALID_REQUEST`: not `Content-Type: application/json`", body = ErrorBody),
@@ -190,8 +206,8 @@ pub async fn put_webhook(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<WebhookBody>,
 ) -> Result<Json<WebhookEnvelope>, ApiError> {
-    let hook = body.validate()?;
     state.owned(&caller, &id).await?;
+    let hook = body.validate(&caller, &state).await?;
     state.store.put_webhook(&id, &hook).await?;
     let webhook = Some(WebhookView::from(hook));
     Ok(Json(WebhookEnvelope { webhook }))

@@ -234,7 +234,7 @@ impl Session {
 
     async fn on_command(&mut self, cmd: Command) -> Flow {
         match cmd {
-            Command::Send { to, body, reply } => self.on_send(to, body, reply).await,
+            Command::Send { to, message, reply } => self.on_send(to, message, reply).await,
             Command::Disconnect { reply } => {
                 self.logout().await;
                 let flow = self.end("API_DISCONNECT", true).await;

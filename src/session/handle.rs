@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::domain::ChatId;
-use crate::whatsapp::PageCaller;
+use crate::whatsapp::{OutgoingMessage, PageCaller};
 
 /// What the session is doing, published on a watch channel for the manager and the API.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +59,10 @@ pub enum SendError {
     Failed(String),
     #[error("too many messages are waiting to be sent on this connection; retry later")]
     QueueFull,
+    /// A part of the message that cannot be sent (a quoted message that does not exist…), with
+    /// the page's code, mapped to the API as a page operation's refusal is.
+    #[error("{message}")]
+    Rejected { code: String, message: String },
 }
 
 impl SendError {
@@ -70,6 +74,7 @@ impl SendError {
             Self::Refused(_) => "refused",
             Self::Failed(_) => "failed",
             Self::QueueFull => "queue_full",
+            Self::Rejected { .. } => "rejected",
         }
     }
 }
@@ -77,7 +82,7 @@ impl SendError {
 pub enum Command {
     Send {
         to: ChatId,
-        body: String,
+        message: OutgoingMessage,
         reply: oneshot::Sender<Result<Sent, SendError>>,
     },
     /// Log out of WhatsApp, close the browser, end with `API_DISCONNECT`.
@@ -127,11 +132,11 @@ impl SessionHandle {
         waited.unwrap_or_else(|| self.live.borrow().phase.clone())
     }
 
-    pub async fn send(&self, to: ChatId, body: String) -> Result<Sent, SendError> {
+    pub async fn send(&self, to: ChatId, message: OutgoingMessage) -> Result<Sent, SendError> {
         let (reply, rx) = oneshot::channel();
         let ended = || SendError::NotReady("the connection has ended".into());
         self.tx
-            .send(Command::Send { to, body, reply })
+            .send(Command::Send { to, message, reply })
             .await
             .map_err(|_| ended())?;
         rx.await.map_err(|_| ended())?
@@ -177,7 +182,8 @@ impl SessionHandle {
         body: String,
     ) -> oneshot::Receiver<Result<Sent, SendError>> {
         let (reply, rx) = oneshot::channel();
-        let cmd = Command::Send { to, body, reply };
+        let message = OutgoingMessage::text(body);
+        let cmd = Command::Send { to, message, reply };
         assert!(self.tx.send(cmd).await.is_ok(), "the session stopped");
         for _ in 0..10_000 {
             if self.tx.capacity() == self.tx.max_capacity() {

@@ -12,13 +12,14 @@ use super::handle::{SendError, Sent, SessionHandle};
 use super::manager::{ManagerError, SessionManager};
 use crate::domain::ChatId;
 use crate::store::{Connection, ConnectionStatus, IdempotencyClaim, StoreError};
+use crate::whatsapp::OutgoingMessage;
 
-/// A text for one chat, through a connection the caller may use.
+/// A message for one chat, through a connection the caller may use.
 pub struct Outgoing<'a> {
     /// The connection's record as the caller read it: it is not read again.
     pub connection: &'a Connection,
     pub to: ChatId,
-    pub text: String,
+    pub message: OutgoingMessage,
     /// The client's `Idempotency-Key`: a retry with the same key sends nothing twice.
     pub idempotency_key: Option<&'a str>,
 }
@@ -39,14 +40,14 @@ impl SessionManager {
         R: From<Sent> + Serialize + DeserializeOwned,
     {
         let Some(key) = out.idempotency_key else {
-            let sent = self.send_now(out.connection, out.to, out.text).await?;
+            let sent = self.send_now(out.connection, out.to, out.message).await?;
             return Ok(Receipt {
                 response: sent.into(),
                 replayed: false,
             });
         };
         let id = &out.connection.connection_id;
-        let fingerprint = fingerprint(&out.to, &out.text);
+        let fingerprint = fingerprint(&out.to, &out.message);
         match self
             .deps
             .store
@@ -71,7 +72,7 @@ impl SessionManager {
         R: From<Sent> + Serialize,
     {
         let (id, store) = (&out.connection.connection_id, &self.deps.store);
-        match self.send_now(out.connection, out.to, out.text).await {
+        match self.send_now(out.connection, out.to, out.message).await {
             Ok(sent) => {
                 let response = R::from(sent);
                 let kept = serde_json::to_value(&response).expect("responses serialize");
@@ -93,10 +94,10 @@ impl SessionManager {
         &self,
         connection: &Connection,
         to: ChatId,
-        text: String,
+        message: OutgoingMessage,
     ) -> Result<Sent, ManagerError> {
         let started = Instant::now();
-        let result = self.deliver(connection, to, text).await;
+        let result = self.deliver(connection, to, message).await;
         let failure = match &result {
             Ok(_) | Err(ManagerError::NotFound(_)) => None,
             Err(ManagerError::Send(e)) => Some(e.metric_reason()),
@@ -112,13 +113,13 @@ impl SessionManager {
         &self,
         connection: &Connection,
         to: ChatId,
-        text: String,
+        message: OutgoingMessage,
     ) -> Result<Sent, ManagerError> {
         if connection.archived {
             return Err(ManagerError::NotFound(connection.connection_id.clone()));
         }
         let session = self.session_for(connection).await?;
-        Ok(session.send(to, text).await?)
+        Ok(session.send(to, message).await?)
     }
 
     /// The not-ready decision: the running session; for a linked connection without one, a
@@ -140,9 +141,17 @@ impl SessionManager {
     }
 }
 
-/// The same recipient and text: what makes a retry the same request.
-fn fingerprint(to: &ChatId, text: &str) -> String {
-    hex::encode(Sha256::digest(format!("{to}\n{text}")))
+/// The same recipient and message: what makes a retry the same request. A plain text keeps
+/// the fingerprint it always had, so keys claimed before an upgrade still match.
+fn fingerprint(to: &ChatId, message: &OutgoingMessage) -> String {
+    let text = &message.text;
+    let request = if message.parts.is_empty() {
+        format!("{to}\n{text}")
+    } else {
+        let parts = serde_json::Value::Object(message.parts.clone());
+        format!("{to}\n{text}\n{parts}")
+    };
+    hex::encode(Sha256::digest(request))
 }
 
 fn replay<R: DeserializeOwned>(first: serde_json::Value) -> Result<Receipt<R>, ManagerError> {

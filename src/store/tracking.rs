@@ -21,6 +21,9 @@ pub struct WebhookConfig {
     /// Extra request headers (e.g. an `Authorization` for the receiver).
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// Set with a tenant key: delivered to public addresses only (see `crate::net`).
+    #[serde(default)]
+    pub guarded: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -22,6 +22,7 @@ use super::caller::{self, ChromiumCaller};
 use super::events::PageEvent;
 use super::load::{self, Outcome};
 use super::port::{Driver, Launcher, PageCaller};
+use super::OutgoingMessage;
 use crate::config::ChromeFlags;
 
 /// The driver script: the files of `page/`, joined into one function body (see `page/prelude.js`).
@@ -248,11 +249,12 @@ impl Driver for ChromiumDriver {
         })
     }
 
-    async fn send_text(&self, to: &str, body: &str) -> Result<SendReply, DriverError> {
+    async fn send(&self, to: &str, message: &OutgoingMessage) -> Result<SendReply, DriverError> {
+        // JSON is a JavaScript expression: the message needs no other encoding.
+        let message = serde_json::to_string(message).expect("messages serialize");
         let expr = format!(
-            "window.__waGateway ? window.__waGateway.send({}, {}) : null",
+            "window.__waGateway ? window.__waGateway.send({}, {message}) : null",
             js_string(to),
-            js_string(body)
         );
         let value: Option<SendReply> = self.eval(&expr, SEND_TIMEOUT, "send").await?;
         value.ok_or(DriverError::NotReady)

@@ -8,11 +8,13 @@ pub mod events;
 pub mod guard;
 mod guarded;
 mod load;
+mod outgoing;
 mod port;
 pub mod probe;
 pub mod sweep;
 
 pub use driver::{ChromiumLauncher, DriverError, LaunchSpec, SendReply, Signal, SignalKind};
 pub use events::{ack_name, is_fatal_state, PageEvent, WaMessage};
+pub use outgoing::OutgoingMessage;
 pub use port::{Driver, Launcher, PageCaller};
 pub use probe::{public_url, WaWebProbe};

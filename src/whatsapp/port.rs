@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 #[cfg(doc)]
 use super::driver::SignalKind;
 use super::driver::{DriverError, LaunchSpec, SendReply, Signal};
+use super::OutgoingMessage;
 
 /// One running WhatsApp Web page. Page events arrive on the signal channel given at launch.
 #[async_trait]
@@ -22,8 +23,8 @@ pub trait Driver: Send + Sync {
     /// A way to run feature operations in this page from outside the session's actor.
     fn caller(&self) -> Arc<dyn PageCaller>;
 
-    /// Sends a text through WhatsApp Web; `to` is a serialized chat id.
-    async fn send_text(&self, to: &str, body: &str) -> Result<SendReply, DriverError>;
+    /// Sends a message through WhatsApp Web; `to` is a serialized chat id.
+    async fn send(&self, to: &str, message: &OutgoingMessage) -> Result<SendReply, DriverError>;
 
     /// Asks WhatsApp for a pairing code that links `phone` (digits) without a QR, and returns it
     /// as the page got it (8 characters). Later codes arrive as [`super::PageEvent::PairingCode`].

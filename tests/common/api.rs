@@ -53,6 +53,17 @@ impl Api {
         }
     }
 
+    /// Creates a key through the API (with an admin key); returns (id, key).
+    pub async fn new_key(&self, tenant: &str, role: &str) -> (String, String) {
+        let body = json!({ "tenant": tenant, "role": role, "name": format!("{tenant} {role}") });
+        let r = self.post("/wa/keys", body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        (
+            r.body["id"].as_str().unwrap().to_owned(),
+            r.body["key"].as_str().unwrap().to_owned(),
+        )
+    }
+
     /// Any method, any body; for table-driven tests.
     pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();

@@ -51,7 +51,12 @@ pub struct Receiver {
 impl Receiver {
     /// Listens on `port` (0 = any) and answers 200 until told otherwise.
     pub async fn start_on(port: u16) -> Self {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        Self::start_at("127.0.0.1", port).await
+    }
+
+    /// Listens on `ip` (any of 127.0.0.0/8 works on Linux) and `port`.
+    pub async fn start_at(ip: &str, port: u16) -> Self {
+        let listener = TcpListener::bind((ip, port)).await.unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         let shared = Shared {
             hits: Arc::default(),

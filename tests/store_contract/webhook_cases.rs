@@ -17,6 +17,7 @@ fn webhook(url: &str) -> WebhookConfig {
             ("X-Trace.Id".to_owned(), "t-1".to_owned()),
             ("X-$Tenant".to_owned(), "acme".to_owned()),
         ]),
+        guarded: true,
     }
 }
 
@@ -30,6 +31,7 @@ pub async fn a_webhook_reads_back_equal_and_a_second_put_replaces_it(h: Harness)
         events: Vec::new(),
         secret: None,
         headers: BTreeMap::new(),
+        guarded: false,
     };
     h.store.put_webhook("c1", &bare).await.unwrap();
     assert_eq!(h.store.get_webhook("c1").await.unwrap(), Some(bare));

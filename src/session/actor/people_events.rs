@@ -13,7 +13,7 @@ use crate::domain::ChatId;
 use crate::events::event::{
     CallData, ChatArchivedData, ChatRemovedData, ContactChangedData, Event,
 };
-use crate::whatsapp::PageEvent;
+use crate::whatsapp::{OutgoingMessage, PageEvent};
 
 /// A reject is one stanza; a page that takes longer is not answering.
 const REJECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -92,7 +92,7 @@ impl Session {
         };
         // Nobody waits for this send's result: its message events tell what became of it.
         let (reply_tx, _) = oneshot::channel();
-        self.queue_send(to, text, reply_tx);
+        self.queue_send(to, OutgoingMessage::text(text), reply_tx);
         self.pump_sends().await
     }
 

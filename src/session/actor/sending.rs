@@ -13,6 +13,17 @@ use crate::domain::ChatId;
 use crate::session::handle::{SendError, Sent};
 use crate::session::tracking;
 use crate::store::ConnectionPatch;
+use crate::whatsapp::OutgoingMessage;
+
+/// The codes with which a message part is refused (`opError` in `page/prelude.js`); any other
+/// code is the driver's own failure.
+const PART_CODES: &[&str] = &[
+    "NOT_FOUND",
+    "INVALID_REQUEST",
+    "FORBIDDEN",
+    "CONFLICT",
+    "INCOMPATIBLE",
+];
 
 /// One try at sending through the current browser.
 pub(super) enum Attempt {
@@ -22,7 +33,7 @@ pub(super) enum Attempt {
 
 pub(super) struct PendingSend {
     to: ChatId,
-    body: String,
+    message: OutgoingMessage,
     reply: oneshot::Sender<Result<Sent, SendError>>,
     deadline: Instant,
 }
@@ -31,7 +42,7 @@ impl Session {
     pub(super) async fn on_send(
         &mut self,
         to: ChatId,
-        body: String,
+        message: OutgoingMessage,
         reply: oneshot::Sender<Result<Sent, SendError>>,
     ) -> Flow {
         // An ended session stops at once, so it never gets here: the handle answers for it.
@@ -46,7 +57,7 @@ impl Session {
             return Flow::Continue;
         }
         self.revive();
-        self.queue_send(to, body, reply);
+        self.queue_send(to, message, reply);
         self.pump_sends().await
     }
 
@@ -57,7 +68,7 @@ impl Session {
             let Some(p) = self.waiting.pop_front() else {
                 break;
             };
-            match self.send_now(&p.to, &p.body).await {
+            match self.send_now(&p.to, &p.message).await {
                 Attempt::Done(result) => {
                     let _ = p.reply.send(result);
                     self.next_send_at = Instant::now() + self.pacing_interval();
@@ -82,24 +93,24 @@ impl Session {
     pub(super) fn queue_send(
         &mut self,
         to: ChatId,
-        body: String,
+        message: OutgoingMessage,
         reply: oneshot::Sender<Result<Sent, SendError>>,
     ) {
         let deadline = Instant::now() + self.deps.config.send_ready_timeout;
         self.waiting.push_back(PendingSend {
             to,
-            body,
+            message,
             reply,
             deadline,
         });
     }
 
-    pub(super) async fn send_now(&mut self, to: &ChatId, body: &str) -> Attempt {
+    pub(super) async fn send_now(&mut self, to: &ChatId, message: &OutgoingMessage) -> Attempt {
         let State::Ready { browser, me, .. } = &self.state else {
             return Attempt::BrowserLost;
         };
         let me = me.clone();
-        let reply = match browser.send_text(to.as_str(), body).await {
+        let reply = match browser.send(to.as_str(), message).await {
             Ok(reply) => reply,
             Err(e) if e.is_browser_lost() => return Attempt::BrowserLost,
             Err(e) => {
@@ -112,7 +123,15 @@ impl Session {
         if let Some(id) = &reply.id {
             // Tracked before anything else is reported: its acks may already be queued.
             let ack = if reply.ok { reply.ack.unwrap_or(0) } else { -1 };
-            let record = tracking::sent(&self.id, id, me.as_deref(), to, body, timestamp, ack);
+            let record = tracking::sent(
+                &self.id,
+                id,
+                me.as_deref(),
+                to,
+                &message.text,
+                timestamp,
+                ack,
+            );
             self.ledger.record_message(record).await;
         }
         if !reply.ok {
@@ -121,6 +140,10 @@ impl Session {
             return Attempt::Done(Err(match code.as_str() {
                 "NOT_ON_WHATSAPP" => SendError::NotOnWhatsapp,
                 "SEND_FAILED" => SendError::Refused(reply.detail.unwrap_or_default()),
+                c if PART_CODES.contains(&c) => SendError::Rejected {
+                    code,
+                    message: reply.detail.unwrap_or_default(),
+                },
                 _ => SendError::Failed("WhatsApp Web could not send the message".into()),
             }));
         }

@@ -20,6 +20,7 @@ fn webhook_doc(connection_id: &str, w: &WebhookConfig) -> Document {
         "events": &w.events,
         "secret": opt_str(w.secret.as_deref()),
         "headers": headers,
+        "guarded": w.guarded,
         "updatedAt": date(now()),
     }
 }
@@ -53,6 +54,8 @@ fn decode_webhook(d: &Document) -> StoreResult<WebhookConfig> {
         events,
         secret: get_str(d, "secret")?,
         headers,
+        // Absent in documents from before the guard: those were not guarded.
+        guarded: d.get_bool("guarded").unwrap_or(false),
     })
 }
 

@@ -122,6 +122,10 @@ CREATE TABLE api_keys (
 );
 CREATE INDEX api_keys_listing ON api_keys(tenant, created_at, id);
 "#,
+    // Webhooks set with a tenant key reach public addresses only.
+    r#"
+ALTER TABLE webhooks ADD COLUMN guarded INTEGER NOT NULL DEFAULT 0;
+"#,
     super::numbers::SCHEMA,
 ];
 

@@ -16,12 +16,22 @@ impl WebhookRepo for SqliteStore {
         let headers = to_json(&w.headers)?;
         self.call(move |db| {
             db.execute(
-                "INSERT INTO webhooks (connection_id, url, events, secret, headers, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO webhooks (connection_id, url, events, secret, headers, updated_at,
+                    guarded)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (connection_id) DO UPDATE SET url = excluded.url,
                     events = excluded.events, secret = excluded.secret,
-                    headers = excluded.headers, updated_at = excluded.updated_at",
-                params![id, w.url, events, w.secret, headers, millis(now())],
+                    headers = excluded.headers, updated_at = excluded.updated_at,
+                    guarded = excluded.guarded",
+                params![
+                    id,
+                    w.url,
+                    events,
+                    w.secret,
+                    headers,
+                    millis(now()),
+                    w.guarded
+                ],
             )
             .map_err(map_err)?;
             Ok(())
@@ -34,7 +44,8 @@ impl WebhookRepo for SqliteStore {
         let raw = self
             .call(move |db| {
                 db.query_row(
-                    "SELECT url, events, secret, headers FROM webhooks WHERE connection_id = ?1",
+                    "SELECT url, events, secret, headers, guarded FROM webhooks
+                     WHERE connection_id = ?1",
                     [id],
                     |row| {
                         Ok((
@@ -42,6 +53,7 @@ impl WebhookRepo for SqliteStore {
                             row.get::<_, String>(1)?,
                             row.get::<_, Option<String>>(2)?,
                             row.get::<_, String>(3)?,
+                            row.get::<_, bool>(4)?,
                         ))
                     },
                 )
@@ -49,12 +61,13 @@ impl WebhookRepo for SqliteStore {
                 .map_err(map_err)
             })
             .await?;
-        raw.map(|(url, events, secret, headers)| {
+        raw.map(|(url, events, secret, headers, guarded)| {
             Ok(WebhookConfig {
                 url,
                 events: from_json("events", &events)?,
                 secret,
                 headers: from_json("headers", &headers)?,
+                guarded,
             })
         })
         .transpose()

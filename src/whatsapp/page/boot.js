@@ -1,11 +1,11 @@
   /** The command object; `send` answers null until the second phase is loaded. */
   const makeCommands = (M, phase) => ({
-    async send(to, body) {
+    async send(to, spec) {
       if (!phase.synced) return null;
       try {
-        return await sendText(M, to, body);
+        return await sendMessage(M, to, spec);
       } catch (e) {
-        return { ok: false, code: 'DRIVER_ERROR', detail: String(e && e.message || e) };
+        return { ok: false, code: (e && e.code) || 'DRIVER_ERROR', detail: String(e && e.message || e) };
       }
     },
     linkByPhone,

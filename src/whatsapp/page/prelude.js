@@ -103,6 +103,13 @@
   /** Functions `async (M, msg) => ({...})` whose fields are merged into every reported message. */
   const messageFields = [];
 
+  /**
+   * Functions `async (M, chat, spec) => ({...})` that turn the parts of an outgoing message
+   * (`spec.media`, `spec.location`, …) into WhatsApp message fields; merged after the text's own
+   * fields, in order. A part that cannot be sent throws an `opError`.
+   */
+  const sendParts = [];
+
   /** Functions `(M) => void` run once the account has synced, after the message listeners. */
   const syncedHooks = [];
   const whenSynced = (hook) => syncedHooks.push(hook);

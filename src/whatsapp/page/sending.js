@@ -57,7 +57,16 @@
     });
   }
 
-  async function sendText(M, to, body) {
+  /** The fields the parts of `spec` add to the message (see `sendParts`). */
+  async function partFields(M, chat, spec) {
+    const fields = {};
+    for (const part of sendParts) Object.assign(fields, await part(M, chat, spec));
+    return fields;
+  }
+
+  /** Sends `spec` (`{text, …parts}`) to `to`. */
+  async function sendMessage(M, to, spec) {
+    const body = spec.text;
     const { Msg } = M.WAWebCollections;
     const target = await canonicalWid(M, M.WAWebWidFactory.createWid(to));
     if (!target) return { ok: false, code: 'NOT_ON_WHATSAPP' };
@@ -74,7 +83,7 @@
     const msg = Object.assign({
       id: key, ack: 0, body, type: 'chat', from: me, to: chat.id,
       local: true, self: 'out', t, isNewMsg: true,
-    }, ephemeralFields(M, chat));
+    }, ephemeralFields(M, chat), await partFields(M, chat, spec));
     const [added, sent] = M.WAWebSendMsgChatAction.addAndSendMsgToChat(chat, msg);
     let failure = null;
     Promise.resolve(sent).catch((e) => { failure = String(e && e.message || e); });

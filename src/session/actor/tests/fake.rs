@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc, watch};
 
 use crate::whatsapp::{
-    Driver, DriverError, LaunchSpec, Launcher, PageCaller, PageEvent, SendReply, Signal, SignalKind,
+    Driver, DriverError, LaunchSpec, Launcher, OutgoingMessage, PageCaller, PageEvent, SendReply,
+    Signal, SignalKind,
 };
 
 /// What the session asked of a browser.
@@ -212,8 +213,8 @@ impl Driver for FakeDriver {
         })
     }
 
-    async fn send_text(&self, to: &str, body: &str) -> Result<SendReply, DriverError> {
-        let (to, body) = (to.to_owned(), body.to_owned());
+    async fn send(&self, to: &str, message: &OutgoingMessage) -> Result<SendReply, DriverError> {
+        let (to, body) = (to.to_owned(), message.text.clone());
         let mut reply = None;
         self.script.send_modify(|s| {
             s.calls.push(Call::Send { to, body });

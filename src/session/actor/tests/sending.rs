@@ -12,7 +12,7 @@ use crate::domain::ChatId;
 use crate::session::actor::Mode;
 use crate::session::handle::{SendError, Sent};
 use crate::session::Phase;
-use crate::whatsapp::DriverError;
+use crate::whatsapp::{DriverError, OutgoingMessage};
 
 fn not_ready(result: Result<Sent, SendError>) -> String {
     match result {
@@ -71,7 +71,7 @@ async fn a_send_to_an_ended_connection_is_refused() {
     h.ended_with("LOGGED_OUT").await;
     // The actor has stopped: the handle says the connection has ended.
     let to = ChatId::parse("15550002222").unwrap();
-    let why = not_ready(h.handle.send(to, "late".into()).await);
+    let why = not_ready(h.handle.send(to, OutgoingMessage::text("late")).await);
     assert!(why.contains("ended"), "{why}");
 }
 
@@ -155,6 +155,8 @@ async fn what_whatsapp_refuses_is_told_apart() {
     let h = Harness::linked().await;
     h.fake.reply_to_send(Ok(refused("NOT_ON_WHATSAPP", "")));
     h.fake.reply_to_send(Ok(refused("SEND_FAILED", "blocked")));
+    h.fake
+        .reply_to_send(Ok(refused("NOT_FOUND", "no quoted message")));
     h.fake.reply_to_send(Ok(refused("SOMETHING_NEW", "")));
     h.fake.reply_to_send(Err(DriverError::Timeout("send")));
     h.fake.reply_to_send(Ok(accepted("kept")));
@@ -167,6 +169,12 @@ async fn what_whatsapp_refuses_is_told_apart() {
     assert!(
         matches!(&refused, Err(SendError::Refused(d)) if d == "blocked"),
         "{refused:?}"
+    );
+    let rejected = answer(h.send("q").await).await;
+    assert!(
+        matches!(&rejected, Err(SendError::Rejected { code, message })
+            if code == "NOT_FOUND" && message == "no quoted message"),
+        "{rejected:?}"
     );
     for _ in 0..2 {
         let failed = answer(h.send("c").await).await;
