@@ -212,15 +212,6 @@ async fn the_chat_list_is_newest_first_filters_and_pages_and_actions_change_a_ch
     assert_eq!(action("unarchive").await.body["archived"], false);
     assert_eq!(action("pin").await.body["pinned"], true);
     assert_eq!(action("unpin").await.body["pinned"], false);
-    let muted = app
-        .post(
-            &format!("/wa/connections/{id}/chats/{carol}/mute?seconds=3600"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(muted.body["isMuted"], true, "{}", muted.body);
-    assert!(muted.body["muteExpiration"].as_i64().unwrap() > chrono::Utc::now().timestamp());
-    assert_eq!(action("unmute").await.body["isMuted"], false);
 
     let one = app
         .get(&format!("/wa/connections/{id}/chats/{carol}"))

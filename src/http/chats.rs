@@ -1,5 +1,5 @@
 //! The account's chats as WhatsApp Web holds them: the list, one chat, its history (loaded from
-//! the phone as far back as asked), and archive / pin / mute.
+//! the phone as far back as asked), and archive / pin (muting is not in the documented WhatsApp Web surface).
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -268,16 +268,14 @@ pub async fn chat_messages(
     }))
 }
 
-/// Runs a chat action (`archive`, `pin`, `mute`, …) and answers the chat as it is now.
+/// Runs a chat action (`archive`, `pin`, …) and answers the chat as it is now.
 async fn act(
     state: &AppState,
     caller: &super::auth::Principal,
     (id, chat): (String, String),
     action: &str,
-    expiration: Option<i64>,
 ) -> Result<Json<ChatView>, ApiError> {
-    let args =
-        chat_id(&chat).map(|c| json!({"chatId": c, "action": action, "expiration": expiration}));
+    let args = chat_id(&chat).map(|c| json!({"chatId": c, "action": action}));
     let chat: PageChat = on_page(state, caller, &id, "chats.set", args, OP_TIMEOUT).await?;
     Ok(Json(chat.into()))
 }
@@ -302,7 +300,7 @@ macro_rules! chat_action {
             Auth(caller): Auth,
             Path(ids): Path<(String, String)>,
         ) -> Result<Json<ChatView>, ApiError> {
-            act(&state, &caller, ids, $action, None).await
+            act(&state, &caller, ids, $action).await
         }
     };
 }
@@ -338,47 +336,3 @@ chat_action!(
     "Unpins the chat.",
     "`WHATSAPP_NOT_READY`: the number is not linked (yet)"
 );
-
-chat_action!(
-    unmute,
-    "unmute",
-    "/wa/connections/{id}/chats/{chatId}/unmute",
-    "Turns the chat's notifications back on.",
-    "`WHATSAPP_NOT_READY`: the number is not linked (yet)"
-);
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct MuteQuery {
-    /// How long to mute, in seconds (1 to one year); absent = for ever.
-    #[param(minimum = 1, maximum = 31536000)]
-    seconds: Option<i64>,
-}
-
-/// Mutes the chat's notifications, for `seconds` or for ever.
-#[utoipa::path(
-    post, path = "/wa/connections/{id}/chats/{chatId}/mute", tag = "chats",
-    params(("id" = String, Path, description = "The connection id returned by `POST /wa/add-number`"),
-           ("chatId" = String, Path, description = "A phone number, `…@c.us`, `…@g.us` or `…@lid`"),
-           MuteQuery),
-    responses(
-        (status = 200, description = "The chat as it is now", body = ChatView),
-        (status = 400, description = "`INVALID_REQUEST`: not a chat id, or a bad `seconds`", body = ErrorBody),
-        (status = 404, description = "`SESSION_NOT_FOUND`; `NOT_FOUND`: no such chat", body = ErrorBody),
-        (status = 409, description = "`WHATSAPP_NOT_READY`: the number is not linked (yet)", body = ErrorBody),
-    )
-)]
-pub async fn mute(
-    State(state): State<AppState>,
-    Auth(caller): Auth,
-    Path(ids): Path<(String, String)>,
-    ApiQuery(q): ApiQuery<MuteQuery>,
-) -> Result<Json<ChatView>, ApiError> {
-    let expiration = match q.seconds {
-        None => -1,
-        Some(s @ 1..=31_536_000) => Utc::now().timestamp() + s,
-        Some(_) => return Err(ApiError::invalid("seconds must be 1-31536000")),
-    };
-    act(&state, &caller, ids, "mute", Some(expiration)).await
-}

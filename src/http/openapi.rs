@@ -36,7 +36,7 @@ use crate::error::ErrorBody;
         (name = "messages", description = "Send messages and follow their delivery"),
         (name = "groups", description = "WhatsApp groups: create, read, change, members, invites, join requests"),
         (name = "numbers", description = "Which numbers are on WhatsApp"),
-        (name = "chats", description = "Chats, their history from the phone, archive / pin / mute"),
+        (name = "chats", description = "Chats, their history from the phone, archive / pin"),
         (name = "contacts", description = "Contacts and the block list"),
         (name = "profile", description = "The linked account's own profile"),
         (name = "message actions", description = "React to, edit, delete and vote on messages; their receipts"),

@@ -66,8 +66,6 @@ fn declared() -> Vec<(Access, UtoipaMethodRouter<AppState>)> {
         (Least(Operator), routes!(chats::unarchive)),
         (Least(Operator), routes!(chats::pin)),
         (Least(Operator), routes!(chats::unpin)),
-        (Least(Operator), routes!(chats::mute)),
-        (Least(Operator), routes!(chats::unmute)),
         (Least(Viewer), routes!(contacts::list_contacts)),
         (Least(Viewer), routes!(contacts::get_contact)),
         (Least(Operator), routes!(contacts::block)),

@@ -1,4 +1,4 @@
-  // ---- chats: the chat list, history from the phone, archive/pin/mute, chat events ----
+  // ---- chats: the chat list, history from the phone, archive/pin, chat events ----
   // WA_WEB_FEATURES.md §5 (chat list, messages of a chat, archive/pin) and §8 (chat events).
 
   /** Pages asked of the phone per history request before giving up on more. */
@@ -109,14 +109,12 @@
     return { messages, more: older.length > limit };
   }
 
-  async function setChat(M, chatId, action, expiration) {
+  async function setChat(M, chatId, action) {
     const chat = chatOr404(M, chatId);
     const Cmd = M.WAWebCmd.Cmd;
     try {
       if (action === 'archive' || action === 'unarchive') await Cmd.archiveChat(chat, action === 'archive');
       else if (action === 'pin' || action === 'unpin') await Cmd.pinChat(chat, action === 'pin');
-      else if (action === 'mute') await chat.mute.mute({ expiration, sendDevice: true });
-      else if (action === 'unmute') await chat.mute.unmute({ sendDevice: true });
       else throw opError('INVALID_REQUEST', 'unknown chat action ' + action);
     } catch (e) {
       if (e && e.code) throw e;
@@ -134,7 +132,7 @@
     },
     'chats.get': async (M, a) => serializeChat(M, chatOr404(M, a.chatId)),
     'chats.messages': async (M, a) => chatHistory(M, a.chatId, a.before || null, a.limit || 50),
-    'chats.set': async (M, a) => setChat(M, a.chatId, a.action, a.expiration),
+    'chats.set': async (M, a) => setChat(M, a.chatId, a.action),
   });
 
   whenSynced((M) => {
