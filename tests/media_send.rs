@@ -230,12 +230,10 @@ async fn bad_media_gets_its_documented_error_and_leaves_nothing_behind() {
         "{}",
         r.body
     );
-    let r = send(
-        &app,
-        &id,
-        json!({"to": BOB, "media": {"base64": STANDARD.encode(&huge)}}),
-    )
-    .await;
+    let body = json!({"to": BOB, "media": {"base64": STANDARD.encode(&huge)}});
+    let body = serde_json::to_vec(&body).unwrap();
+    let path = format!("/wa/send/{id}");
+    let r = app.api.post_unread(&path, "application/json", &body).await;
     assert_eq!(
         (r.status.as_u16(), r.error_code()),
         (413, "MEDIA_TOO_LARGE"),

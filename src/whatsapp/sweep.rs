@@ -127,7 +127,14 @@ mod tests {
 
         clear_profile(&profile).await.unwrap();
 
-        assert!(holder.try_wait().unwrap().is_some(), "the holder was ended");
+        // Its command line empties as it exits, a moment before it can be reaped.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut ended = holder.try_wait().unwrap();
+        while ended.is_none() && Instant::now() < deadline {
+            tokio::time::sleep(POLL).await;
+            ended = holder.try_wait().unwrap();
+        }
+        assert!(ended.is_some(), "the holder was ended");
         assert!(profile.join("SingletonLock").symlink_metadata().is_err());
         assert!(profile.exists(), "only the locks go");
     }

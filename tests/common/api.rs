@@ -99,6 +99,36 @@ impl Api {
         reply(req.send().await.unwrap()).await
     }
 
+    /// A body the server refuses before reading it all (too large): written on a raw connection,
+    /// where the write may break off because the server answered and closed first, as HTTP
+    /// allows; then the answer is read. A pooled client would report only the broken pipe.
+    pub async fn post_unread(&self, path: &str, content_type: &str, body: &[u8]) -> Reply {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let host = self.base.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let _ = stream.write_all(body).await;
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw).await;
+        let text = String::from_utf8_lossy(&raw);
+        let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
+        let code = head
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .expect("a status");
+        let body = serde_json::from_str(body).unwrap_or(Value::String(body.to_owned()));
+        Reply {
+            status: StatusCode::from_u16(code).unwrap(),
+            body,
+        }
+    }
+
     pub async fn add_number(&self) -> Reply {
         let req = self.client.post(self.url("/wa/add-number"));
         reply(req.send().await.unwrap()).await
