@@ -2,11 +2,11 @@
 //! every request passes through.
 
 pub mod auth;
-mod chats;
 mod chat_actions;
+mod chats;
 mod connections;
-mod dashboard;
 mod contacts;
+mod dashboard;
 mod events;
 mod groups;
 mod health;
@@ -14,8 +14,8 @@ mod json;
 mod keys;
 mod limits;
 mod me;
-mod message_actions;
 mod media;
+mod message_actions;
 mod messages;
 mod metrics;
 pub mod numbers;

@@ -1,6 +1,7 @@
-//! `GET /wa/messages/{id}/media`: the media of a message, downloaded and decrypted by the page
-//! (through WhatsApp's own download manager), read out in chunks into a spooled file and served
-//! with its type, name and length; one `Range` is honoured.
+//! `GET /wa/messages/{id}/media`: the media of a message, served from the media store when it is
+//! there; otherwise downloaded and decrypted by the page (through WhatsApp's own download
+//! manager), read out in chunks into a spooled file, stored, and served with its type, name and
+//! length; one `Range` is honoured either way.
 
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
+use super::stored;
 use crate::error::{ApiError, ErrorBody};
 use crate::http::auth::Auth;
 use crate::http::AppState;
@@ -69,8 +71,36 @@ pub async fn get_media(
         .owned(&caller, &record.connection_id)
         .await
         .map_err(|_| missing())?;
+    let range_header = headers.get(header::RANGE);
+    let conn_id = &connection.connection_id;
+    if let Some((row, bytes)) = stored::lookup(&state, conn_id, &message_id).await? {
+        let head = Head {
+            len: row.size,
+            mimetype: row.mimetype,
+            filename: row.filename,
+        };
+        return serve(head, range_header, |start, len| {
+            stored::body(bytes, start, len)
+        });
+    }
     let (file, meta) = download(&state, &connection, &message_id).await?;
-    serve(file, meta, headers.get(header::RANGE))
+    let (mimetype, filename) = (meta.mimetype.clone(), meta.filename.clone());
+    stored::keep(&state, conn_id, &message_id, &file, mimetype, filename).await;
+    let head = Head {
+        len: file.len,
+        mimetype: meta.mimetype,
+        filename: meta.filename,
+    };
+    serve(head, range_header, |start, len| {
+        Body::from_stream(body_stream(file, start, len))
+    })
+}
+
+/// What the response says about the file.
+struct Head {
+    len: u64,
+    mimetype: Option<String>,
+    filename: Option<String>,
 }
 
 async fn download(
@@ -154,11 +184,11 @@ fn range(value: Option<&HeaderValue>, len: u64) -> Result<Option<(u64, u64)>, Ap
 }
 
 fn serve(
-    file: MediaFile,
-    meta: Downloaded,
+    meta: Head,
     range_header: Option<&HeaderValue>,
+    body: impl FnOnce(u64, u64) -> Body,
 ) -> Result<Response, ApiError> {
-    let len = file.len;
+    let len = meta.len;
     let span = range(range_header, len)?;
     let (start, end) = span.unwrap_or((0, len - 1));
     let mimetype = meta
@@ -186,7 +216,7 @@ fn serve(
             format!("inline; filename=\"{safe}\""),
         );
     }
-    let body = Body::from_stream(body_stream(file, start, end - start + 1));
+    let body = body(start, end - start + 1);
     response
         .body(body)
         .map_err(ApiError::internal)
