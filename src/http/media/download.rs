@@ -3,14 +3,10 @@
 //! manager), read out in chunks into a spooled file, stored, and served with its type, name and
 //! length; one `Range` is honoured either way.
 
-use std::time::Duration;
-
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
@@ -18,26 +14,7 @@ use super::stored;
 use crate::error::{ApiError, ErrorBody};
 use crate::http::auth::Auth;
 use crate::http::AppState;
-use crate::media::{self, MediaFile, Spool};
-use crate::session::PageError;
-use crate::store::Connection;
-
-/// Downloading from WhatsApp's CDN and decrypting can take a while for large files.
-const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
-const READ_TIMEOUT: Duration = Duration::from_secs(30);
-
-#[derive(Deserialize)]
-struct Downloaded {
-    token: String,
-    size: u64,
-    mimetype: Option<String>,
-    filename: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Chunk {
-    data: String,
-}
+use crate::media::{inbound, MediaFile};
 
 /// The media of a message (an image, a voice note, a document, …).
 #[utoipa::path(
@@ -47,11 +24,11 @@ struct Chunk {
         ("Range" = Option<String>, Header, description = "One byte range, `bytes=0-1023`"),
     ),
     responses(
-        (status = 200, description = "The bytes, with `Content-Type`, `Content-Length` and `Content-Disposition` (the file name)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The bytes, with `Content-Type`, `Content-Length` and `Content-Disposition` (the file name); from the media store when stored (on arrival per `MEDIA_AUTO_DOWNLOAD`, or by an earlier request, kept `MEDIA_RETENTION`), else downloaded from WhatsApp now and stored", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 206, description = "The requested range, with `Content-Range`", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 404, description = "`NOT_FOUND`: no such message, or it has no media", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`: the connection is not linked", body = ErrorBody),
-        (status = 410, description = "`MEDIA_EXPIRED`: WhatsApp no longer has the media", body = ErrorBody),
+        (status = 410, description = "`MEDIA_EXPIRED`: WhatsApp no longer has the media and it is not (or no longer) stored", body = ErrorBody),
         (status = 416, description = "`INVALID_REQUEST`: the range is outside the file", body = ErrorBody),
     )
 )]
@@ -83,9 +60,10 @@ pub async fn get_media(
             stored::body(bytes, start, len)
         });
     }
-    let (file, meta) = download(&state, &connection, &message_id).await?;
-    let (mimetype, filename) = (meta.mimetype.clone(), meta.filename.clone());
-    stored::keep(&state, conn_id, &message_id, &file, mimetype, filename).await;
+    let data_dir = &state.config.data_dir;
+    let (file, meta) =
+        inbound::download(&state.manager, data_dir, &connection, &message_id).await?;
+    inbound::keep(state.store.as_ref(), conn_id, &message_id, &file, &meta).await;
     let head = Head {
         len: file.len,
         mimetype: meta.mimetype,
@@ -101,50 +79,6 @@ struct Head {
     len: u64,
     mimetype: Option<String>,
     filename: Option<String>,
-}
-
-async fn download(
-    state: &AppState,
-    connection: &Connection,
-    id: &str,
-) -> Result<(MediaFile, Downloaded), ApiError> {
-    let args = json!({"id": id});
-    let got: Downloaded = state
-        .manager
-        .call(connection, "media.download", args, DOWNLOAD_TIMEOUT)
-        .await?;
-    let spooled = spool(state, connection, &got).await;
-    media::release(&state.manager, connection, &got.token).await;
-    Ok((spooled?, got))
-}
-
-/// Reads the page's copy out chunk by chunk into a spooled file.
-async fn spool(
-    state: &AppState,
-    connection: &Connection,
-    got: &Downloaded,
-) -> Result<MediaFile, ApiError> {
-    let page = state.manager.page(connection).await?;
-    let dir = media::spool_dir(&state.config.data_dir);
-    let mut spool = Spool::new(&dir, got.size.max(1)).await?;
-    let mut at = 0u64;
-    while at < got.size {
-        let args = json!({"token": got.token, "offset": at, "len": media::CHUNK_BYTES});
-        let value = page
-            .call("media.read", args, READ_TIMEOUT)
-            .await
-            .map_err(PageError::from)
-            .map_err(crate::session::ManagerError::from)?;
-        let chunk: Chunk = serde_json::from_value(value).map_err(ApiError::internal)?;
-        let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, chunk.data)
-            .map_err(ApiError::internal)?;
-        if bytes.is_empty() {
-            return Err(ApiError::internal("media.read answered no bytes"));
-        }
-        at += bytes.len() as u64;
-        spool.write(&bytes).await?;
-    }
-    Ok(spool.finish().await?)
 }
 
 /// `bytes=a-b`, `bytes=a-`, `bytes=-n` within `len`; `None` when absent.

@@ -1,5 +1,5 @@
 //! The media store's side of `GET /wa/messages/{id}/media`: answer from the stored copy when there
-//! is one, and keep what was just downloaded from WhatsApp so the next request need not ask again.
+//! is one, (what is downloaded from WhatsApp is kept by `media::inbound::keep`).
 
 use axum::body::{Body, Bytes};
 use futures::{StreamExt, TryStreamExt};
@@ -8,8 +8,7 @@ use tokio_util::io::{ReaderStream, StreamReader};
 
 use crate::error::ApiError;
 use crate::http::AppState;
-use crate::media::MediaFile;
-use crate::store::{now, MediaStream, StoreError, StoredMedia};
+use crate::store::{MediaStream, StoreError, StoredMedia};
 
 /// The stored copy of a message's media and its bytes, if the store has both.
 pub async fn lookup(
@@ -25,30 +24,6 @@ pub async fn lookup(
         // Swept between the two reads: fetch it from WhatsApp again.
         Err(StoreError::NotFound) => Ok(None),
         Err(e) => Err(e.into()),
-    }
-}
-
-/// Stores a downloaded file for the message; a failure only costs a later re-download, so it is
-/// logged, not returned.
-pub async fn keep(
-    state: &AppState,
-    connection_id: &str,
-    message_id: &str,
-    file: &MediaFile,
-    mimetype: Option<String>,
-    filename: Option<String>,
-) {
-    let row = StoredMedia {
-        connection_id: connection_id.to_owned(),
-        message_id: message_id.to_owned(),
-        sha256: file.sha256.clone(),
-        mimetype,
-        filename,
-        size: file.len,
-        stored_at: now(),
-    };
-    if let Err(e) = state.store.put_media(&row, &file.path).await {
-        tracing::warn!(connection_id, message_id, error = %e, "could not store media");
     }
 }
 
