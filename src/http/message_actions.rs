@@ -83,8 +83,7 @@ pub struct ReactionResponse {
 /// A reaction is an emoji: short, no spaces, not plain ASCII text (keycaps such as 1️⃣ start
 /// with an ASCII digit, so a non-ASCII character anywhere suffices).
 fn check_emoji(emoji: &str) -> Result<(), ApiError> {
-    let emoji_like =
-        emoji.chars().any(|c| !c.is_ascii()) && !emoji.chars().any(char::is_whitespace);
+    let emoji_like = !emoji.is_ascii() && !emoji.chars().any(char::is_whitespace);
     if !emoji.is_empty() && (emoji.chars().count() > 16 || !emoji_like) {
         return Err(ApiError::invalid(
             "`emoji` must be one emoji, or \"\" to remove",
