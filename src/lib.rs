@@ -122,6 +122,14 @@ impl App {
         whatsapp::probe::start(&mut tasks, self.wa_web.clone());
         let to_restore = self.manager.prepare_restore().await;
         start_restore(&mut tasks, self.manager.clone(), to_restore);
+        media::sweeper::start(&mut tasks, self.store.clone(), self.config.media.retention);
+        let fetcher = media::auto::Fetcher {
+            manager: self.manager.clone(),
+            store: self.store.clone(),
+            data_dir: self.config.data_dir.clone(),
+            wanted: self.config.media.auto_download.clone(),
+        };
+        media::auto::start(&mut tasks, self.bus.clone(), fetcher);
         tracing::info!(%addr, "wa-gateway listening");
         let app = self
             .router

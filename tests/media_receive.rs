@@ -1,6 +1,7 @@
 //! Receiving media against the simulator: the `message` event describes it, and
 //! `GET /wa/messages/{id}/media` serves the bytes the page downloaded and decrypted (with Range);
-//! media gone from WhatsApp's CDN is `410 MEDIA_EXPIRED`.
+//! media gone from WhatsApp's CDN (and not stored) is `410 MEDIA_EXPIRED`. The media store's own
+//! cases are in tests/media_store.rs.
 
 mod common;
 
@@ -10,7 +11,7 @@ use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 use wa_sim::InboundMedia;
 
-use common::{eventually, spawn_app, TestApp, LINK_TIMEOUT};
+use common::{eventually, spawn_app, spawn_app_with, Options, TestApp, LINK_TIMEOUT};
 
 const ALICE: &str = "923001234567";
 const BOB: &str = "923007654321";
@@ -138,7 +139,13 @@ async fn every_kind_of_inbound_media_is_described_and_served() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn media_gone_from_whatsapp_is_410_and_unknown_messages_404() {
-    let app = spawn_app().await;
+    // Nothing fetched on arrival, so the first request meets the expired CDN copy.
+    let env = vec![("MEDIA_AUTO_DOWNLOAD", "none".to_owned())];
+    let app = spawn_app_with(Options {
+        env,
+        ..Options::default()
+    })
+    .await;
     let id = app.link(ALICE, "Alice").await;
     let sent = app
         .sim

@@ -95,6 +95,13 @@ contract!(number_check_cases:
     checks_of_different_connections_are_independent,
 );
 
+contract!(media_cases:
+    stored_media_reads_back_equal_byte_for_byte,
+    the_same_bytes_are_stored_once_for_two_messages,
+    the_sweep_removes_old_rows_and_blobs_no_row_names,
+    a_blob_that_is_not_there_is_not_found,
+);
+
 contract!(tenant_cases:
     a_connection_keeps_its_tenant_through_reads_and_updates,
 );
@@ -169,6 +176,8 @@ mod cases;
 mod delivery_cases;
 #[path = "store_contract/idempotency_cases.rs"]
 mod idempotency_cases;
+#[path = "store_contract/media_cases.rs"]
+mod media_cases;
 #[path = "store_contract/message_cases.rs"]
 mod message_cases;
 #[path = "store_contract/number_check_cases.rs"]

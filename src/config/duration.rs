@@ -1,4 +1,4 @@
-//! The one duration format: a whole number with an optional unit, `300ms`, `300s`, `5m`, `1h`.
+//! The one duration format: a whole number with an optional unit, `300ms`, `300s`, `5m`, `1h`, `30d`.
 //! A bare number counts in the setting's own unit (seconds, or milliseconds for `_MS` names), so
 //! every value written before this format existed still means what it meant.
 
@@ -16,6 +16,7 @@ pub fn parse(raw: &str, bare: fn(u64) -> Duration) -> Option<Duration> {
         "s" => Some(Duration::from_secs(count)),
         "m" => count.checked_mul(60).map(Duration::from_secs),
         "h" => count.checked_mul(3600).map(Duration::from_secs),
+        "d" => count.checked_mul(86_400).map(Duration::from_secs),
         _ => None,
     }
 }

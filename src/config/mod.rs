@@ -16,7 +16,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use self::media::MediaSettings;
+pub use self::media::{AutoDownload, MediaSettings};
 use self::parse::Env;
 use self::table as t;
 use crate::crypto::ArchiveKey;

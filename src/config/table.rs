@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::media::AutoDownload;
 use super::{ChromeFlags, LogFormat, Secret};
 use crate::crypto::ArchiveKey;
 
@@ -159,6 +160,10 @@ table! {
         "text sent to a caller whose call was rejected";
     MEDIA_MAX_BYTES: usize = Value("67108864"), Plain,
         "largest media file a send accepts (64 MiB; `413 MEDIA_TOO_LARGE` above)", nonzero;
+    MEDIA_RETENTION: Duration = Value("30d"), Seconds,
+        "how long inbound media stays in the media store before it is swept", nonzero;
+    MEDIA_AUTO_DOWNLOAD: AutoDownload = Value("all"), Plain,
+        "inbound media fetched and stored on arrival: `all`, `none`, or types (`image,audio,ptt`)";
 }
 
 impl Setting {

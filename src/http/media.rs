@@ -6,6 +6,7 @@ mod body;
 mod download;
 mod multipart;
 mod schema;
+mod stored;
 
 use std::time::Duration;
 

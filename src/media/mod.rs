@@ -2,11 +2,14 @@
 //! typed by their bytes, and handed to the page in chunks (`media.stage`) instead of one giant
 //! CDP evaluate.
 
+pub mod auto;
 mod error;
 mod file;
+pub mod inbound;
 mod info;
 mod sniff;
 mod stage;
+pub mod sweeper;
 
 pub use error::MediaError;
 pub use file::{from_base64, from_path, MediaFile, Spool};

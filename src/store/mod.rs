@@ -5,6 +5,7 @@
 mod ack;
 pub mod archive;
 mod checksum;
+mod media;
 pub mod mongo;
 mod names;
 mod numbers;
@@ -13,6 +14,7 @@ pub mod sqlite;
 mod tracking;
 mod types;
 
+pub use media::{MediaRepo, MediaStream, StoredMedia};
 pub use numbers::{NumberCheck, NumberCheckRepo};
 pub use tracking::*;
 pub use types::*;
@@ -197,6 +199,7 @@ pub trait Store:
     + IdempotencyRepo
     + ApiKeyRepo
     + NumberCheckRepo
+    + MediaRepo
 {
 }
 
@@ -211,6 +214,7 @@ impl<T> Store for T where
         + IdempotencyRepo
         + ApiKeyRepo
         + NumberCheckRepo
+        + MediaRepo
 {
 }
 

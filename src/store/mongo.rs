@@ -7,6 +7,7 @@ mod deliveries;
 mod gridfs;
 mod idempotency;
 mod indexes;
+mod media;
 mod messages;
 mod numbers;
 mod webhooks;
@@ -49,6 +50,8 @@ pub struct MongoStore {
     messages: Collection<Document>,
     idempotency: Collection<Document>,
     api_keys: Collection<Document>,
+    media_blobs: GridFsBucket,
+    media_index: Collection<Document>,
 }
 
 impl MongoStore {
@@ -78,6 +81,12 @@ impl MongoStore {
             messages: db.collection("messages"),
             idempotency: db.collection("idempotency"),
             api_keys: db.collection("apiKeys"),
+            media_blobs: db.gridfs_bucket(
+                GridFsBucketOptions::builder()
+                    .bucket_name(media::MEDIA_BUCKET.to_owned())
+                    .build(),
+            ),
+            media_index: db.collection("mediaIndex"),
             db,
         };
         store.ensure_indexes().await?;

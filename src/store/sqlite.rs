@@ -9,6 +9,7 @@ mod cursors;
 mod deliveries;
 mod events;
 mod idempotency;
+mod media;
 mod messages;
 mod numbers;
 mod rows;
@@ -35,6 +36,8 @@ pub const FILE_NAME: &str = "wa-gateway.sqlite3";
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<rusqlite::Connection>>,
+    /// `DATA_DIR/media`: stored media blobs.
+    media_dir: PathBuf,
 }
 
 impl SqliteStore {
@@ -57,6 +60,7 @@ impl SqliteStore {
         schema::migrate(&mut conn)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            media_dir: media::media_dir(data_dir),
         })
     }
 

@@ -1,41 +1,20 @@
-//! `GET /wa/messages/{id}/media`: the media of a message, downloaded and decrypted by the page
-//! (through WhatsApp's own download manager), read out in chunks into a spooled file and served
-//! with its type, name and length; one `Range` is honoured.
-
-use std::time::Duration;
+//! `GET /wa/messages/{id}/media`: the media of a message, served from the media store when it is
+//! there; otherwise downloaded and decrypted by the page (through WhatsApp's own download
+//! manager), read out in chunks into a spooled file, stored, and served with its type, name and
+//! length; one `Range` is honoured either way.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
+use super::stored;
 use crate::error::{ApiError, ErrorBody};
 use crate::http::auth::Auth;
 use crate::http::AppState;
-use crate::media::{self, MediaFile, Spool};
-use crate::session::PageError;
-use crate::store::Connection;
-
-/// Downloading from WhatsApp's CDN and decrypting can take a while for large files.
-const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
-const READ_TIMEOUT: Duration = Duration::from_secs(30);
-
-#[derive(Deserialize)]
-struct Downloaded {
-    token: String,
-    size: u64,
-    mimetype: Option<String>,
-    filename: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Chunk {
-    data: String,
-}
+use crate::media::{inbound, MediaFile};
 
 /// The media of a message (an image, a voice note, a document, …).
 #[utoipa::path(
@@ -45,11 +24,11 @@ struct Chunk {
         ("Range" = Option<String>, Header, description = "One byte range, `bytes=0-1023`"),
     ),
     responses(
-        (status = 200, description = "The bytes, with `Content-Type`, `Content-Length` and `Content-Disposition` (the file name)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The bytes, with `Content-Type`, `Content-Length` and `Content-Disposition` (the file name); from the media store when stored (on arrival per `MEDIA_AUTO_DOWNLOAD`, or by an earlier request, kept `MEDIA_RETENTION`), else downloaded from WhatsApp now and stored", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 206, description = "The requested range, with `Content-Range`", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 404, description = "`NOT_FOUND`: no such message, or it has no media", body = ErrorBody),
         (status = 409, description = "`WHATSAPP_NOT_READY`: the connection is not linked", body = ErrorBody),
-        (status = 410, description = "`MEDIA_EXPIRED`: WhatsApp no longer has the media", body = ErrorBody),
+        (status = 410, description = "`MEDIA_EXPIRED`: WhatsApp no longer has the media and it is not (or no longer) stored", body = ErrorBody),
         (status = 416, description = "`INVALID_REQUEST`: the range is outside the file", body = ErrorBody),
     )
 )]
@@ -69,52 +48,37 @@ pub async fn get_media(
         .owned(&caller, &record.connection_id)
         .await
         .map_err(|_| missing())?;
-    let (file, meta) = download(&state, &connection, &message_id).await?;
-    serve(file, meta, headers.get(header::RANGE))
-}
-
-async fn download(
-    state: &AppState,
-    connection: &Connection,
-    id: &str,
-) -> Result<(MediaFile, Downloaded), ApiError> {
-    let args = json!({"id": id});
-    let got: Downloaded = state
-        .manager
-        .call(connection, "media.download", args, DOWNLOAD_TIMEOUT)
-        .await?;
-    let spooled = spool(state, connection, &got).await;
-    media::release(&state.manager, connection, &got.token).await;
-    Ok((spooled?, got))
-}
-
-/// Reads the page's copy out chunk by chunk into a spooled file.
-async fn spool(
-    state: &AppState,
-    connection: &Connection,
-    got: &Downloaded,
-) -> Result<MediaFile, ApiError> {
-    let page = state.manager.page(connection).await?;
-    let dir = media::spool_dir(&state.config.data_dir);
-    let mut spool = Spool::new(&dir, got.size.max(1)).await?;
-    let mut at = 0u64;
-    while at < got.size {
-        let args = json!({"token": got.token, "offset": at, "len": media::CHUNK_BYTES});
-        let value = page
-            .call("media.read", args, READ_TIMEOUT)
-            .await
-            .map_err(PageError::from)
-            .map_err(crate::session::ManagerError::from)?;
-        let chunk: Chunk = serde_json::from_value(value).map_err(ApiError::internal)?;
-        let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, chunk.data)
-            .map_err(ApiError::internal)?;
-        if bytes.is_empty() {
-            return Err(ApiError::internal("media.read answered no bytes"));
-        }
-        at += bytes.len() as u64;
-        spool.write(&bytes).await?;
+    let range_header = headers.get(header::RANGE);
+    let conn_id = &connection.connection_id;
+    if let Some((row, bytes)) = stored::lookup(&state, conn_id, &message_id).await? {
+        let head = Head {
+            len: row.size,
+            mimetype: row.mimetype,
+            filename: row.filename,
+        };
+        return serve(head, range_header, |start, len| {
+            stored::body(bytes, start, len)
+        });
     }
-    Ok(spool.finish().await?)
+    let data_dir = &state.config.data_dir;
+    let (file, meta) =
+        inbound::download(&state.manager, data_dir, &connection, &message_id).await?;
+    inbound::keep(state.store.as_ref(), conn_id, &message_id, &file, &meta).await;
+    let head = Head {
+        len: file.len,
+        mimetype: meta.mimetype,
+        filename: meta.filename,
+    };
+    serve(head, range_header, |start, len| {
+        Body::from_stream(body_stream(file, start, len))
+    })
+}
+
+/// What the response says about the file.
+struct Head {
+    len: u64,
+    mimetype: Option<String>,
+    filename: Option<String>,
 }
 
 /// `bytes=a-b`, `bytes=a-`, `bytes=-n` within `len`; `None` when absent.
@@ -154,11 +118,11 @@ fn range(value: Option<&HeaderValue>, len: u64) -> Result<Option<(u64, u64)>, Ap
 }
 
 fn serve(
-    file: MediaFile,
-    meta: Downloaded,
+    meta: Head,
     range_header: Option<&HeaderValue>,
+    body: impl FnOnce(u64, u64) -> Body,
 ) -> Result<Response, ApiError> {
-    let len = file.len;
+    let len = meta.len;
     let span = range(range_header, len)?;
     let (start, end) = span.unwrap_or((0, len - 1));
     let mimetype = meta
@@ -186,7 +150,7 @@ fn serve(
             format!("inline; filename=\"{safe}\""),
         );
     }
-    let body = Body::from_stream(body_stream(file, start, end - start + 1));
+    let body = body(start, end - start + 1);
     response
         .body(body)
         .map_err(ApiError::internal)

@@ -32,6 +32,15 @@ impl MongoStore {
         self.ensure_message_indexes().await?;
         self.ensure_number_check_indexes().await?;
         create(
+            &self.media_index,
+            [
+                unique(doc! { "connectionId": 1, "messageId": 1 }),
+                plain(doc! { "storedAt": 1 }),
+                plain(doc! { "sha256": 1 }),
+            ],
+        )
+        .await?;
+        create(
             &self.api_keys,
             [
                 unique(doc! { "id": 1 }),

@@ -127,6 +127,8 @@ CREATE INDEX api_keys_listing ON api_keys(tenant, created_at, id);
 ALTER TABLE webhooks ADD COLUMN guarded INTEGER NOT NULL DEFAULT 0;
 "#,
     super::numbers::SCHEMA,
+    // Stored inbound media (blobs in DATA_DIR/media).
+    super::media::SCHEMA,
 ];
 
 /// Brings the schema up to date in one transaction per version.

@@ -156,7 +156,11 @@
     }
     const bytes = new Uint8Array(buffer);
     const token = 'dl-' + id;
-    STAGED.set(token, { parts: [bytes], size: bytes.length, total: bytes.length, refs: 1, touched: Date.now(), bytes });
+    // Two downloads of one message at once (a request and MEDIA_AUTO_DOWNLOAD) share the copy:
+    // each holds a reference, so the first release does not pull it from under the other.
+    const held = STAGED.get(token);
+    if (held && held.bytes) { held.refs += 1; held.touched = Date.now(); }
+    else STAGED.set(token, { parts: [bytes], size: bytes.length, total: bytes.length, refs: 1, touched: Date.now(), bytes });
     return { token, size: bytes.length, mimetype: msg.mimetype, filename: msg.filename };
   }
 
