@@ -122,6 +122,7 @@ impl App {
         whatsapp::probe::start(&mut tasks, self.wa_web.clone());
         let to_restore = self.manager.prepare_restore().await;
         start_restore(&mut tasks, self.manager.clone(), to_restore);
+        session::start_hibernation(&mut tasks, self.manager.clone());
         media::sweeper::start(&mut tasks, self.store.clone(), self.config.media.retention);
         let fetcher = media::auto::Fetcher {
             manager: self.manager.clone(),

@@ -14,6 +14,9 @@ use std::sync::atomic::AtomicU64;
 
 use crate::procstats::TreeStats;
 
+mod hibernation;
+pub use hibernation::HibernationMetrics;
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReasonLabel {
     pub reason: String,
@@ -64,6 +67,8 @@ pub struct Metrics {
     pub task_failures: Family<TaskFailureLabel, Counter>,
     /// Restarts of supervised background tasks, by task.
     pub task_restarts: Family<TaskLabel, Counter>,
+    /// Sleeping and waking numbers (hibernation).
+    pub hibernation: HibernationMetrics,
 }
 
 impl Default for Metrics {
@@ -88,8 +93,10 @@ impl Metrics {
             webhook_queue_depth: Gauge::default(),
             task_failures: Family::default(),
             task_restarts: Family::default(),
+            hibernation: HibernationMetrics::new(),
         };
         m.register_sessions();
+        m.hibernation.register(&mut m.registry);
         m.register_background();
         m
     }

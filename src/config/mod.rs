@@ -4,6 +4,7 @@
 #[cfg(test)]
 mod docs_tests;
 mod duration;
+mod hibernation;
 mod media;
 mod parse;
 pub mod table;
@@ -16,6 +17,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use self::hibernation::HibernationSettings;
 pub use self::media::{AutoDownload, MediaSettings};
 use self::parse::Env;
 use self::table as t;
@@ -104,6 +106,8 @@ pub struct Config {
     /// How long a number check's answer is reused.
     pub number_check_ttl: Duration,
     pub calls: CallSettings,
+    /// Idle numbers sleeping and waking (`HIBERNATE_AFTER`, `WAKE_INTERVAL`, …).
+    pub hibernation: HibernationSettings,
 }
 
 /// What happens to incoming WhatsApp calls.
@@ -210,6 +214,7 @@ impl Config {
                 reject: env.get(&t::REJECT_CALLS)?,
                 reply: env.opt(&t::REJECT_CALLS_REPLY)?,
             },
+            hibernation: HibernationSettings::read(&env)?,
         })
     }
 

@@ -164,6 +164,15 @@ table! {
         "how long inbound media stays in the media store before it is swept", nonzero;
     MEDIA_AUTO_DOWNLOAD: AutoDownload = Value("all"), Plain,
         "inbound media fetched and stored on arrival: `all`, `none`, or types (`image,audio,ptt`)";
+    HIBERNATE_AFTER: Duration = Unset("off"), Seconds,
+        "a linked number idle this long sleeps: login archived, browser closed, still `connected`", nonzero;
+    WAKE_INTERVAL: Duration = Value("30m"), Seconds,
+        "a sleeping number wakes at least this often to take its offline messages", nonzero;
+    WAKE_CONCURRENCY: usize = Value("2"), Plain, "scheduled wakes running at once";
+    MAX_OFFLINE: Duration = Value("24h"), Seconds,
+        "longest a sleeping number stays offline (below WhatsApp's ~14-day unlink; at most 13d)", nonzero;
+    MAX_AWAKE: usize = Unset("unlimited"), Plain,
+        "browsers of linked numbers at once; the least recently active awake number sleeps to make room";
 }
 
 impl Setting {

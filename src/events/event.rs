@@ -15,7 +15,9 @@ pub use crate::events::rich_data::{
 use crate::store::{Profile, StoredEvent};
 
 mod group;
+mod sleep;
 pub use group::{GroupEventData, GroupMember};
+pub use sleep::{AsleepData, AwakeData};
 
 /// Named schemas, as utoipa collects them.
 pub type Schemas = Vec<(String, RefOr<Schema>)>;
@@ -131,6 +133,11 @@ events! {
     ChatRemoved(ChatRemovedData) = "chat_removed";
     /// Someone calls the linked number; with `REJECT_CALLS=true` the gateway rejects it.
     Call(CallData) = "call";
+    /// The number went to sleep (hibernation): its login is archived and its browser closed; it
+    /// stays `connected`, and WhatsApp holds its messages until it wakes.
+    Asleep(AsleepData) = "asleep";
+    /// A sleeping number woke: its browser runs again, restored from the saved login (no QR).
+    Awake(AwakeData) = "awake";
 }
 
 /// The data of a `qr` event.

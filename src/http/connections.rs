@@ -18,7 +18,7 @@ use super::AppState;
 use crate::domain::PhoneNumber;
 use crate::error::{ApiError, ErrorBody};
 use crate::qr;
-use crate::session::{LinkCode, ManagerError};
+use crate::session::{LinkCode, ManagerError, SleepView};
 use crate::store::{Connection, ConnectionStatus, Profile};
 
 #[derive(Serialize, ToSchema)]
@@ -119,6 +119,14 @@ pub struct ConnectionSummary {
     status: ConnectionStatus,
     number: Option<String>,
     last_active: Option<DateTime<Utc>>,
+    /// A browser runs for it now. A `connected` number with `awake: false` sleeps (hibernation):
+    /// still linked, woken by the next send or live-page request, and on schedule.
+    awake: bool,
+    /// When it was last online: its last wake, or the moment it fell asleep (`null` until
+    /// hibernation has seen it).
+    last_awake: Option<DateTime<Utc>>,
+    /// When a sleeping number wakes next at the latest (`null` when awake).
+    next_wake: Option<DateTime<Utc>>,
 }
 
 /// Lists connections (archived ones only with `?archived=true`).
@@ -135,16 +143,19 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ConnectionSummary>>, ApiError> {
     let records = state.store.list_connections(q.archived).await?;
-    let summaries = records
-        .into_iter()
-        .filter(|c| caller.owns(c))
-        .map(|c| ConnectionSummary {
+    let mut summaries = Vec::new();
+    for c in records.into_iter().filter(|c| caller.owns(c)) {
+        let sleep = state.manager.sleep_view(&c.connection_id).await;
+        summaries.push(ConnectionSummary {
             connection_id: c.connection_id,
             status: c.status,
             number: c.whatsapp_number,
             last_active: c.last_active,
-        })
-        .collect();
+            awake: sleep.awake,
+            last_awake: sleep.last_awake,
+            next_wake: sleep.next_wake,
+        });
+    }
     Ok(Json(summaries))
 }
 
@@ -164,10 +175,16 @@ pub struct ConnectionDetail {
     session_saved_at: Option<DateTime<Utc>>,
     /// The QR code to scan, as a PNG data URL, while the connection is pending.
     qr: Option<String>,
+    /// A browser runs for it now (`false` for a sleeping `connected` number; see hibernation).
+    awake: bool,
+    /// When it was last online: its last wake, or the moment it fell asleep.
+    last_awake: Option<DateTime<Utc>>,
+    /// When a sleeping number wakes next at the latest.
+    next_wake: Option<DateTime<Utc>>,
 }
 
 impl ConnectionDetail {
-    fn new(c: Connection, qr: Option<String>) -> Self {
+    fn new(c: Connection, qr: Option<String>, sleep: SleepView) -> Self {
         Self {
             connection_id: c.connection_id,
             status: c.status,
@@ -181,6 +198,9 @@ impl ConnectionDetail {
             archived_at: c.archived_at,
             session_saved_at: c.session_data.map(|s| s.saved_at),
             qr,
+            awake: sleep.awake,
+            last_awake: sleep.last_awake,
+            next_wake: sleep.next_wake,
         }
     }
 }
@@ -207,7 +227,8 @@ pub async fn get(
         .map(|q| qr::data_url(&q))
         .transpose()
         .map_err(ApiError::internal)?;
-    Ok(Json(ConnectionDetail::new(record, qr)))
+    let sleep = state.manager.sleep_view(&id).await;
+    Ok(Json(ConnectionDetail::new(record, qr, sleep)))
 }
 
 #[derive(Deserialize, Default, ToSchema)]

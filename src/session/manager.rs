@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::actor::{Deps, Mode, Session, UNAVAILABLE};
 use super::handle::{Phase, SendError, SessionHandle};
+use super::hibernation::{Hibernation, SleepView};
 use super::profile;
 use crate::domain::PhoneNumber;
 use crate::store::{
@@ -85,14 +86,18 @@ pub struct SessionManager {
     sessions: Mutex<HashMap<String, Entry>>,
     /// One revival at a time: two would unpack into the same profile folder.
     reviving: Mutex<()>,
+    /// Idle numbers sleeping and waking (inert unless `HIBERNATE_AFTER` or `MAX_AWAKE` is set).
+    pub(super) hibernation: Arc<Hibernation>,
 }
 
 impl SessionManager {
     pub fn new(deps: Deps) -> Self {
+        let hibernation = Arc::new(Hibernation::new(deps.config.hibernation.clone()));
         Self {
             deps,
             sessions: Mutex::new(HashMap::new()),
             reviving: Mutex::new(()),
+            hibernation,
         }
     }
 
@@ -251,7 +256,8 @@ impl SessionManager {
         for r in pending {
             self.mark_ended(&r.connection_id, "INTERRUPTED").await;
         }
-        connected.into_iter().map(|r| r.connection_id).collect()
+        let connected = connected.into_iter().map(|r| r.connection_id).collect();
+        self.keep_sleeping(connected).await
     }
 
     /// Brings back linked connections, a few at a time so a small machine is not swamped.
@@ -296,6 +302,33 @@ impl SessionManager {
         let sessions = self.sessions.lock().await;
         let entry = sessions.get(id).filter(|e| !e.handle.is_ended())?;
         Some(entry.handle.clone())
+    }
+
+    /// Closes the session of a number falling asleep, as a gateway shutdown does (the login is
+    /// archived once more). Only a ready (or dormant) session is closed: one that is starting
+    /// or syncing has no fresh login to archive; `false` then, and it runs on.
+    pub(super) async fn close_for_sleep(&self, id: &str) -> bool {
+        let entry = {
+            let mut sessions = self.sessions.lock().await;
+            let phase = sessions.get(id).map(|e| e.handle.live().phase);
+            match phase {
+                None => return true,
+                Some(Phase::Ready | Phase::Dormant) => sessions.remove(id),
+                Some(Phase::Ended { .. }) => sessions.remove(id),
+                Some(_) => return false,
+            }
+        };
+        if let Some(entry) = entry {
+            entry.handle.shutdown().await;
+            let _ = entry.task.await;
+        }
+        true
+    }
+
+    /// Whether the number is awake (a browser runs for it), when it was last, when it wakes.
+    pub async fn sleep_view(&self, id: &str) -> SleepView {
+        let running = self.running(id).await.is_some();
+        self.hibernation.view(id, running)
     }
 
     /// The one way a linked connection comes back, at boot or for a send: its running session
@@ -351,6 +384,7 @@ impl SessionManager {
     /// Logs out, closes the browser and archives the record (as the caller read it). Idempotent.
     pub async fn disconnect(&self, record: &Connection) -> Result<(), ManagerError> {
         let id = record.connection_id.as_str();
+        self.hibernation.forget(id);
         let entry = self.sessions.lock().await.remove(id);
         if let Some(entry) = entry {
             entry.handle.disconnect().await;

@@ -4,6 +4,7 @@
 mod action_payload;
 mod actor;
 mod handle;
+mod hibernation;
 mod ledger;
 mod manager;
 mod page;
@@ -14,6 +15,8 @@ mod tracking;
 
 pub use actor::Deps as SessionsDeps;
 pub use handle::{Phase, SendError, Sent};
+pub use hibernation::scheduler::start as start_hibernation;
+pub use hibernation::SleepView;
 pub use manager::{LinkCode, ManagerError, SessionManager};
 pub use page::PageError;
 pub use payload::message as message_payload;

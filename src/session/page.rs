@@ -40,6 +40,7 @@ impl SessionManager {
         if connection.archived {
             return Err(ManagerError::NotFound(connection.connection_id.clone()));
         }
+        let _busy = self.hibernation.busy(&connection.connection_id);
         let session = self.session_for(connection).await?;
         Ok(session.page().await?)
     }
@@ -52,6 +53,7 @@ impl SessionManager {
         args: Value,
         limit: Duration,
     ) -> Result<T, ManagerError> {
+        let _busy = self.hibernation.busy(&connection.connection_id);
         let page = self.page(connection).await?;
         let value = page.call(op, args, limit).await.map_err(PageError::from)?;
         serde_json::from_value(value).map_err(|e| {

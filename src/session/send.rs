@@ -118,6 +118,7 @@ impl SessionManager {
         if connection.archived {
             return Err(ManagerError::NotFound(connection.connection_id.clone()));
         }
+        let _busy = self.hibernation.busy(&connection.connection_id);
         let session = self.session_for(connection).await?;
         Ok(session.send(to, message).await?)
     }
@@ -129,6 +130,8 @@ impl SessionManager {
         connection: &Connection,
     ) -> Result<SessionHandle, SendError> {
         let id = &connection.connection_id;
+        // A number falling asleep is waited for, then woken: never its closing session.
+        let _gate = self.hibernation.enter(id).await;
         if let Some(session) = self.running(id).await {
             return Ok(session);
         }
@@ -136,7 +139,7 @@ impl SessionManager {
             return Err(SendError::NotReady(not_ready_reason(connection)));
         }
         tracing::info!(connection_id = %id, "reviving a linked connection for a send");
-        let revived = self.revive(id).await;
+        let revived = self.wake_on_demand(id).await;
         revived.map_err(|why| SendError::NotReady(why.to_string()))
     }
 }

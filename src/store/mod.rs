@@ -10,12 +10,14 @@ pub mod mongo;
 mod names;
 mod numbers;
 mod patch;
+mod sleep;
 pub mod sqlite;
 mod tracking;
 mod types;
 
 pub use media::{MediaRepo, MediaStream, StoredMedia};
 pub use numbers::{NumberCheck, NumberCheckRepo};
+pub use sleep::{SleepRecord, SleepRepo};
 pub use tracking::*;
 pub use types::*;
 
@@ -200,6 +202,7 @@ pub trait Store:
     + ApiKeyRepo
     + NumberCheckRepo
     + MediaRepo
+    + SleepRepo
 {
 }
 
@@ -215,6 +218,7 @@ impl<T> Store for T where
         + ApiKeyRepo
         + NumberCheckRepo
         + MediaRepo
+        + SleepRepo
 {
 }
 

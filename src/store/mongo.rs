@@ -10,6 +10,7 @@ mod indexes;
 mod media;
 mod messages;
 mod numbers;
+mod sleep;
 mod webhooks;
 
 use std::time::Duration;

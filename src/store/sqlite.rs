@@ -14,6 +14,7 @@ mod messages;
 mod numbers;
 mod rows;
 mod schema;
+mod sleep;
 mod webhooks;
 
 use std::path::{Path, PathBuf};
