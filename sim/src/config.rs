@@ -21,7 +21,13 @@ pub struct SimConfig {
     pub acks: AckBehaviour,
     /// The value of `window.Debug.VERSION`.
     pub version: String,
+    /// A linked device offline (no page holding its credentials) longer than this is unlinked,
+    /// as WhatsApp does after about 14 days; it finds out at its next connect.
+    pub unlink_offline_after: Duration,
 }
+
+/// WhatsApp's limit for a companion device offline, as its help pages give it.
+pub const UNLINK_OFFLINE_AFTER: Duration = Duration::from_secs(14 * 24 * 3600);
 
 /// Delays of the page and the servers.
 #[derive(Debug, Clone)]
@@ -132,6 +138,7 @@ impl Default for SimConfig {
             timing: SimTiming::default(),
             acks: AckBehaviour::default(),
             version: "2.3000.1017054665".to_string(),
+            unlink_offline_after: UNLINK_OFFLINE_AFTER,
         }
     }
 }
@@ -149,6 +156,12 @@ impl SimConfig {
     /// The same config with another state folder.
     pub fn with_state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// The same config with another limit for a device offline (short ones for tests).
+    pub fn with_unlink_offline_after(mut self, limit: Duration) -> Self {
+        self.unlink_offline_after = limit;
         self
     }
 

@@ -141,7 +141,13 @@ impl Core {
     }
 
     pub fn close_page(&self, id: u64) {
-        self.pages().remove(&id);
+        let page = self.pages().remove(&id);
+        if let Some(Link::Linked {
+            number, device_id, ..
+        }) = page.map(|p| p.link)
+        {
+            self.went_offline(&number, device_id);
+        }
     }
 
     /// Sends a frame to one page; a full queue drops the frame (logged).

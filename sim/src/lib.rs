@@ -30,6 +30,7 @@ mod history;
 mod http;
 mod inbound;
 mod media;
+mod offline;
 mod outbound;
 mod page_socket;
 mod pairing;

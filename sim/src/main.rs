@@ -9,7 +9,8 @@ const USAGE: &str = concat!(
     "  --port N         listen on port N (default 7000; 0 = any free port)\n",
     "  --host ADDR      listen address (default 127.0.0.1)\n",
     "  --state-dir DIR  keep accounts and linked devices in DIR/state.json across restarts\n",
-    "  --fast           test timings (QR refs every 2-3 s, acks 50-150 ms apart)",
+    "  --fast           test timings (QR refs every 2-3 s, acks 50-150 ms apart)\n",
+    "  --unlink-offline-after SECS  unlink a device offline longer than this (default 14 days)",
 );
 
 fn parse_args() -> Result<SimConfig, String> {
@@ -36,8 +37,16 @@ fn parse_args() -> Result<SimConfig, String> {
                 config = SimConfig {
                     port: config.port,
                     state_dir: config.state_dir,
+                    unlink_offline_after: config.unlink_offline_after,
                     ..SimConfig::fast()
                 }
+            }
+            "--unlink-offline-after" => {
+                let value = args.next().ok_or("--unlink-offline-after needs a value")?;
+                let secs: u64 = value
+                    .parse()
+                    .map_err(|_| format!("--unlink-offline-after: {value:?} is not seconds"))?;
+                config.unlink_offline_after = std::time::Duration::from_secs(secs);
             }
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),

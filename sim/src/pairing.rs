@@ -174,6 +174,7 @@ impl Core {
                 noise_key: noise_key.to_string(),
                 linked_at: now_secs(),
                 pending: Vec::new(),
+                offline_since_ms: None,
             };
             account.next_device_id += 1;
             account.devices.push(device.clone());

@@ -35,6 +35,7 @@ pub const FORCIBLE_STATES: &[&str] = &[
 impl Core {
     /// A page came back with stored credentials: accept them or refuse them.
     pub fn hello(self: &Arc<Self>, page: u64, creds: Creds) {
+        self.expire_if_offline_too_long(&creds.number, creds.device_id);
         let me = self.check_creds(&creds);
         let Some((lid, push_name, platform)) = me else {
             self.count(|c| c.restores_refused += 1);
@@ -42,6 +43,7 @@ impl Core {
             return;
         };
         self.replace_older_page(&creds.number, creds.device_id);
+        self.came_online(&creds.number, creds.device_id);
         self.set_link(
             page,
             Link::Linked {

@@ -66,6 +66,10 @@ pub struct Device {
     pub linked_at: i64,
     /// Inbound message ids not yet delivered to this device.
     pub pending: Vec<String>,
+    /// Unix milliseconds since when no page holds this device's credentials (`None`: online, or
+    /// never connected since it was linked).
+    #[serde(default)]
+    pub offline_since_ms: Option<i64>,
 }
 
 /// An inbound message as the servers keep it (the page wire form).

@@ -94,6 +94,10 @@ pub struct Counters {
     pub restores: u64,
     /// Pages whose stored credentials were refused.
     pub restores_refused: u64,
+    /// Devices unlinked for staying offline longer than `unlink_offline_after` (also counted in
+    /// `devices_unlinked`).
+    #[serde(default)]
+    pub offline_unlinks: u64,
     /// Messages linked devices sent.
     pub messages_sent: u64,
     /// Inbound messages accepted by the control API.
