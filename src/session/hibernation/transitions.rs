@@ -34,8 +34,10 @@ impl Hibernation {
         let mut slots = self.slots();
         let taken: Vec<Instant> = slots.values().filter_map(|s| s.next_wake).collect();
         let slot = slots.get_mut(id).filter(|s| s.can_sleep())?;
-        slot.moving = true;
         let next_wake = plan::next_wake(now, self.settings.longest_sleep(), &taken);
+        slot.moving = true;
+        // Shown from now on; `due` ignores it while the number is awake or moving.
+        slot.next_wake = Some(next_wake);
         Some(Claim {
             _gate: gate,
             next_wake,
@@ -103,7 +105,10 @@ impl SessionManager {
     pub(super) async fn fall_asleep(&self, id: &str, claim: Claim, reason: &'static str) {
         let h = &self.hibernation;
         if !self.close_for_sleep(id).await {
-            h.settled(id);
+            if let Some(slot) = h.slots().get_mut(id) {
+                slot.moving = false;
+                slot.next_wake = None;
+            }
             return;
         }
         let asleep_at = crate::store::now();
