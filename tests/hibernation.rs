@@ -157,7 +157,11 @@ async fn max_awake_puts_the_least_recently_active_number_to_sleep() {
     for id in [&bob, &carol] {
         assert_eq!(app.api.connection(id).await["awake"], true);
     }
-    assert_eq!(sleep_events(&app, &alice).await[0].1["reason"], "evicted");
+    let slept = eventually("the asleep event is recorded", SLEEP_TIMEOUT, || async {
+        sleep_events(&app, &alice).await.into_iter().next()
+    })
+    .await;
+    assert_eq!(slept.1["reason"], "evicted");
 
     // Alice's send wakes her; Bob, now the least recently active, makes room.
     let r = app.api.send(&alice, DAVE, "Alice is back").await;

@@ -159,11 +159,15 @@ impl Hibernation {
 
     /// The sleep state of `id` as the API shows it; `running`: a browser runs for it.
     pub fn view(&self, id: &str, running: bool) -> SleepView {
-        let next_wake = self.slots().get(id).and_then(|s| s.next_wake);
+        let (awake, next_wake) = match self.slots().get(id) {
+            // Awake until its sleep is recorded; waking counts as awake.
+            Some(slot) => (running || slot.awake, slot.next_wake),
+            None => (running, None),
+        };
         SleepView {
-            awake: running,
+            awake,
             last_awake: self.last_awake(id),
-            next_wake: next_wake.filter(|_| !running).map(wall_clock),
+            next_wake: next_wake.filter(|_| !awake).map(wall_clock),
         }
     }
 }

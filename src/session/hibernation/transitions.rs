@@ -111,13 +111,8 @@ impl SessionManager {
             }
             return;
         }
+        // Recorded before it shows: whoever sees it asleep finds it asleep after a crash too.
         let asleep_at = crate::store::now();
-        if let Some(slot) = h.slots().get_mut(id) {
-            slot.awake = false;
-            slot.moving = false;
-            slot.scheduled = false;
-            slot.next_wake = Some(claim.next_wake);
-        }
         h.set_last_awake(id, asleep_at);
         let next_wake = wall_clock(claim.next_wake);
         tracing::info!(connection_id = %id, reason, %next_wake, "number asleep");
@@ -128,6 +123,12 @@ impl SessionManager {
             next_wake: Some(next_wake),
         };
         persist(&self.deps, &record).await;
+        if let Some(slot) = h.slots().get_mut(id) {
+            slot.awake = false;
+            slot.moving = false;
+            slot.scheduled = false;
+            slot.next_wake = Some(claim.next_wake);
+        }
         self.deps.metrics.hibernation.slept(reason);
         let data = AsleepData {
             reason: reason.to_owned(),
