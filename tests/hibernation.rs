@@ -63,25 +63,43 @@ fn process_alive(pid: u32) -> bool {
 async fn an_idle_number_sleeps_its_browser_ends_and_a_send_wakes_it() {
     let app = app(&[("HIBERNATE_AFTER", "3s"), ("WAKE_INTERVAL", "1h")], None).await;
     let alice = app.link(ALICE, "Alice").await;
-    let pid = app.manager.browser_pid(&alice).await.expect("a browser runs");
+    let pid = app
+        .manager
+        .browser_pid(&alice)
+        .await
+        .expect("a browser runs");
     let scans = app.sim.counters().scans;
 
     let record = wait_awake(&app.api, &alice, false).await;
-    assert_eq!(record["status"], "connected", "a sleeping number stays linked");
+    assert_eq!(
+        record["status"], "connected",
+        "a sleeping number stays linked"
+    );
     assert!(record["nextWake"].is_string(), "{record}");
     assert!(record["lastAwake"].is_string(), "{record}");
-    eventually("the sleeping number's browser ends", SLEEP_TIMEOUT, || async {
-        (!process_alive(pid)).then_some(())
-    })
+    eventually(
+        "the sleeping number's browser ends",
+        SLEEP_TIMEOUT,
+        || async { (!process_alive(pid)).then_some(()) },
+    )
     .await;
     assert_eq!(app.manager.browser_pid(&alice).await, None);
     let listed = app.api.get("/wa/connections").await.body;
-    let row = listed.as_array().unwrap().iter().find(|c| c["connectionId"] == alice.as_str());
+    let row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["connectionId"] == alice.as_str());
     assert_eq!(row.unwrap()["awake"], false, "{listed}");
 
     let r = app.api.send(&alice, CAROL, "woken by a send").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let bodies: Vec<_> = app.sim.sent_messages(ALICE).into_iter().map(|m| m.body).collect();
+    let bodies: Vec<_> = app
+        .sim
+        .sent_messages(ALICE)
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
     assert_eq!(bodies, ["woken by a send"]);
     assert_eq!(app.api.connection(&alice).await["awake"], true);
     assert_eq!(app.sim.counters().scans, scans, "no QR was scanned again");
@@ -96,7 +114,10 @@ async fn an_idle_number_sleeps_its_browser_ends_and_a_send_wakes_it() {
     assert_eq!(events[1].1["reason"], "demand");
     assert!(events[1].1["latencyMs"].as_u64().is_some());
     let metrics = app.api.get("/metrics").await.body.to_string();
-    assert!(metrics.contains("wa_wakes_total{reason=\\\"demand\\\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("wa_wakes_total{reason=\\\"demand\\\"} 1"),
+        "{metrics}"
+    );
     app.shutdown().await;
 }
 
@@ -123,15 +144,21 @@ async fn a_message_sent_while_asleep_arrives_after_the_scheduled_wake() {
     let events = app.events(&alice).await;
     let slept = events.iter().position(|e| e.event == "asleep").unwrap();
     let arrived = events.iter().position(|e| e.id == message.id).unwrap();
-    assert!(slept < arrived, "the message came after the number fell asleep");
+    assert!(
+        slept < arrived,
+        "the message came after the number fell asleep"
+    );
     eventually("the scheduled wake is recorded", SLEEP_TIMEOUT, || async {
         let events = sleep_events(&app, &alice).await;
-        let scheduled = |(name, data): &(String, Value)| name == "awake" && data["reason"] == "schedule";
+        let scheduled =
+            |(name, data): &(String, Value)| name == "awake" && data["reason"] == "schedule";
         events.iter().any(scheduled).then_some(())
     })
     .await;
     let demand = sleep_events(&app, &alice).await;
-    assert!(!demand.iter().any(|(n, d)| n == "awake" && d["reason"] == "demand"));
+    assert!(!demand
+        .iter()
+        .any(|(n, d)| n == "awake" && d["reason"] == "demand"));
     eventually("it sleeps again after the wake", SLEEP_TIMEOUT, || async {
         let events = sleep_events(&app, &alice).await;
         events
@@ -188,14 +215,18 @@ async fn the_scheduler_keeps_a_sleeping_number_from_the_unlink_limit() {
     let alice = app.link(ALICE, "Alice").await;
     let scans = app.sim.counters().scans;
     let started = tokio::time::Instant::now();
-    eventually("three scheduled wakes", Duration::from_secs(120), || async {
-        let wakes = sleep_events(&app, &alice)
-            .await
-            .into_iter()
-            .filter(|(name, data)| name == "awake" && data["reason"] == "schedule")
-            .count();
-        (wakes >= 3).then_some(())
-    })
+    eventually(
+        "three scheduled wakes",
+        Duration::from_secs(120),
+        || async {
+            let wakes = sleep_events(&app, &alice)
+                .await
+                .into_iter()
+                .filter(|(name, data)| name == "awake" && data["reason"] == "schedule")
+                .count();
+            (wakes >= 3).then_some(())
+        },
+    )
     .await;
     assert!(started.elapsed() > limit, "longer than the limit in all");
     assert_eq!(app.sim.counters().offline_unlinks, 0);
@@ -246,10 +277,16 @@ async fn a_restart_keeps_sleeping_numbers_asleep(backend: Backend) {
     .await;
     assert_eq!(kept["fields"]["asleep"], 2, "{kept}");
     let restoring = second.logged("restoring linked connections");
-    assert_eq!(restoring[0]["fields"]["count"], 0, "nothing restored at boot");
+    assert_eq!(
+        restoring[0]["fields"]["count"], 0,
+        "nothing restored at boot"
+    );
     for id in [&alice, &bob] {
         let c = second.api.connection(id).await;
-        assert_eq!((c["status"].clone(), c["awake"].clone()), ("connected".into(), false.into()));
+        assert_eq!(
+            (c["status"].clone(), c["awake"].clone()),
+            ("connected".into(), false.into())
+        );
         assert!(c["nextWake"].is_string(), "{c}");
     }
     assert_eq!(sim.counters().restores, restores, "no browser came back");

@@ -38,6 +38,7 @@ const DRIVER_JS: &str = concat!(
     include_str!("page/rich.js"),
     include_str!("page/actions.js"),
     include_str!("page/media.js"),
+    include_str!("page/offline.js"),
     include_str!("page/boot.js"),
     "})();\n",
 );

@@ -120,6 +120,7 @@ impl Hibernation {
             .and_modify(|s| {
                 s.awake = true;
                 s.next_wake = None;
+                s.last_activity = now;
             })
             .or_insert_with(|| Slot::awake(now));
         self.set_last_awake(id, crate::store::now());

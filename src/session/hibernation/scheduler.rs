@@ -96,7 +96,8 @@ impl SessionManager {
     /// Starts the wakes that are due, as many as the permits allow, most overdue first.
     fn start_due_wakes(self: &Arc<Self>, permits: &Arc<Semaphore>, now: Instant) {
         let h = &self.hibernation;
-        for id in plan::due(&h.slots(), now) {
+        let due = plan::due(&h.slots(), now);
+        for id in due {
             let Ok(permit) = permits.clone().try_acquire_owned() else {
                 return;
             };
