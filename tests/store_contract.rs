@@ -95,6 +95,11 @@ contract!(number_check_cases:
     checks_of_different_connections_are_independent,
 );
 
+contract!(sleep_cases:
+    sleep_states_read_back_equal,
+    a_wake_replaces_the_sleep_state,
+);
+
 contract!(media_cases:
     stored_media_reads_back_equal_byte_for_byte,
     the_same_bytes_are_stored_once_for_two_messages,
@@ -182,6 +187,8 @@ mod media_cases;
 mod message_cases;
 #[path = "store_contract/number_check_cases.rs"]
 mod number_check_cases;
+#[path = "store_contract/sleep_cases.rs"]
+mod sleep_cases;
 #[path = "store_contract/tenant_cases.rs"]
 mod tenant_cases;
 #[path = "store_contract/webhook_cases.rs"]

@@ -162,3 +162,34 @@ fn an_unwritable_session_dir_is_reported_clearly() {
         "{err}"
     );
 }
+
+#[test]
+fn hibernation_is_off_by_default_and_max_offline_stays_below_whatsapps_unlink() {
+    let c = Config::from_map(&vars(&[])).unwrap();
+    let h = &c.hibernation;
+    assert!(!h.enabled());
+    assert_eq!(h.after, None);
+    assert_eq!(h.wake_interval, Duration::from_secs(1800));
+    assert_eq!(h.max_offline, Duration::from_secs(86_400));
+    assert_eq!(h.max_awake, None);
+    let c = Config::from_map(&vars(&[
+        ("HIBERNATE_AFTER", "15m"),
+        ("WAKE_INTERVAL", "2h"),
+        ("MAX_OFFLINE", "1h"),
+        ("MAX_AWAKE", "40"),
+    ]))
+    .unwrap();
+    let h = &c.hibernation;
+    assert!(h.enabled());
+    assert_eq!(h.after, Some(Duration::from_secs(900)));
+    assert_eq!(
+        h.longest_sleep(),
+        Duration::from_secs(3600),
+        "MAX_OFFLINE wins"
+    );
+    assert_eq!(h.max_awake, Some(40));
+    assert!(error(&[("MAX_OFFLINE", "14d")]).starts_with("MAX_OFFLINE:"));
+    assert!(Config::from_map(&vars(&[("MAX_OFFLINE", "13d")])).is_ok());
+    assert!(error(&[("MAX_AWAKE", "0")]).starts_with("MAX_AWAKE:"));
+    assert!(error(&[("HIBERNATE_AFTER", "0")]).starts_with("HIBERNATE_AFTER:"));
+}
