@@ -28,6 +28,11 @@ Options:
   --checks N          checks of 100 new numbers for the number-check latency (20)
   --history N         messages of chat history paged through in pages of 50 (1000)
   --gateway PATH      the gateway binary (next to this one)
+  --hibernate         instead of the sections: many numbers, few browsers (issue 18); with
+  --numbers N         linked numbers (1000)
+  --max-awake N       MAX_AWAKE (40)
+  --wake-interval S   WAKE_INTERVAL in seconds (3600, the capacity model's figure for 1,000)
+  --cycles N          whole wake intervals of inbound messages and sends (2)
   --json              print the results as JSON on stdout (the table goes to stderr)
   --quick             small sizes: --qr 5 --sends 200 --inbound 200 --memory-n 1,5 --restore-n 5 --rps-secs 3
 ";
@@ -49,6 +54,11 @@ pub struct Args {
     pub history: usize,
     pub gateway: PathBuf,
     pub json: bool,
+    pub hibernate: bool,
+    pub numbers: usize,
+    pub max_awake: usize,
+    pub wake_interval: u64,
+    pub cycles: u32,
 }
 
 impl Args {
@@ -73,6 +83,11 @@ impl Args {
             history: 1000,
             gateway: default_gateway(),
             json: false,
+            hibernate: false,
+            numbers: 1000,
+            max_awake: 40,
+            wake_interval: 3600,
+            cycles: 2,
         };
         while let Some(flag) = argv.next() {
             let mut value = || argv.next().ok_or(format!("{flag} needs a value"));
@@ -92,6 +107,11 @@ impl Args {
                 "--history" => a.history = number(&value()?)?,
                 "--gateway" => a.gateway = PathBuf::from(value()?),
                 "--json" => a.json = true,
+                "--hibernate" => a.hibernate = true,
+                "--numbers" => a.numbers = number(&value()?)?,
+                "--max-awake" => a.max_awake = number(&value()?)?,
+                "--wake-interval" => a.wake_interval = number(&value()?)? as u64,
+                "--cycles" => a.cycles = number(&value()?)? as u32,
                 "--quick" => {
                     (a.qr, a.sends, a.inbound, a.restore_n, a.rps_secs) = (5, 200, 200, 5, 3);
                     a.memory_n = vec![1, 5];

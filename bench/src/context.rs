@@ -22,6 +22,11 @@ pub struct Run {
 
 impl Run {
     pub async fn start(binary: &Path, flags: &str) -> Run {
+        Self::start_with(binary, flags, Vec::new()).await
+    }
+
+    /// As [`Self::start`], with `extra` settings on top.
+    pub async fn start_with(binary: &Path, flags: &str, extra: Vec<(String, String)>) -> Run {
         let sim = Simulator::start(crate::sim_config())
             .await
             .expect("the simulator starts");
@@ -41,6 +46,8 @@ impl Run {
             ("SEND_MIN_INTERVAL_MS".to_owned(), "0".to_owned()),
             ("RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned()),
         ];
+        let mut env = env;
+        env.extend(extra);
         let gateway = Gateway::start(binary, dir.path(), env).await;
         Run {
             flags: flags.to_owned(),

@@ -6,6 +6,7 @@ mod chats;
 mod client;
 mod context;
 mod gateway;
+mod hibernate;
 mod load;
 mod media;
 mod report;
@@ -51,6 +52,9 @@ async fn main() {
         );
         std::process::exit(2);
     }
+    if args.hibernate {
+        return hibernate_run(&args).await;
+    }
     let mut report = Report::new(&args);
     if needs_tuned_run(&args) {
         tuned_run(&args, &mut report).await;
@@ -61,6 +65,21 @@ async fn main() {
         run.finish().await;
     }
     report.print(args.json);
+}
+
+/// `--hibernate`: its own gateway run and its own report.
+async fn hibernate_run(args: &Args) {
+    step(&format!("hibernation, {} numbers", args.numbers));
+    let mut run = Run::start_with(&args.gateway, "tuned", hibernate::env(args)).await;
+    let result = hibernate::run(args, &mut run).await;
+    run.finish().await;
+    match result {
+        Ok(r) => hibernate::print(&r, args.json),
+        Err(e) => {
+            eprintln!("hibernation bench failed: {e}");
+            std::process::exit(1);
+        }
+    }
 }
 
 fn needs_tuned_run(args: &Args) -> bool {
