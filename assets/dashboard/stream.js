@@ -5,7 +5,7 @@
 import { key, unauthorized } from './api.js';
 
 /** Every event the gateway sends, in its documented order (a unit test holds this to the server's list). */
-export const EVENT_NAMES = ['qr', 'pairing_code', 'loading', 'authenticated', 'ready', 'message', 'message_create', 'message_ack', 'message_reaction', 'message_edit', 'message_revoke', 'poll_vote', 'media_uploaded', 'change_state', 'disconnected', 'group_join', 'group_leave', 'group_admin_changed', 'group_update', 'group_membership_request', 'contact_changed', 'chat_archived', 'chat_removed', 'call'];
+export const EVENT_NAMES = ['qr', 'pairing_code', 'loading', 'authenticated', 'ready', 'message', 'message_create', 'message_ack', 'message_reaction', 'message_edit', 'message_revoke', 'poll_vote', 'media_uploaded', 'change_state', 'disconnected', 'group_join', 'group_leave', 'group_admin_changed', 'group_update', 'group_membership_request', 'contact_changed', 'chat_archived', 'chat_removed', 'call', 'asleep', 'awake'];
 
 /** Opens a stream; `onEvent(envelope)` for each event, `onState('live'|'reconnecting')`. */
 export function openStream({ query = '', lastEventId = null, onEvent, onState = () => {} }) {

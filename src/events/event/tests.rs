@@ -40,8 +40,29 @@ fn samples() -> Vec<(Event, &'static str)> {
         action_samples(),
         people_samples(),
         group_samples(),
+        sleep_samples(),
     ]
     .concat()
+}
+
+/// Hibernation's events.
+fn sleep_samples() -> Vec<(Event, &'static str)> {
+    vec![
+        (
+            Event::Asleep(AsleepData {
+                reason: "idle".into(),
+                next_wake: "2026-11-25T14:30:00Z".parse().unwrap(),
+            }),
+            r#"{"reason":"idle","nextWake":"2026-11-25T14:30:00Z"}"#,
+        ),
+        (
+            Event::Awake(AwakeData {
+                reason: "schedule".into(),
+                latency_ms: 1840,
+            }),
+            r#"{"reason":"schedule","latencyMs":1840}"#,
+        ),
+    ]
 }
 
 /// The events of linking a number.
