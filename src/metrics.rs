@@ -64,6 +64,8 @@ pub struct Metrics {
     pub task_failures: Family<TaskFailureLabel, Counter>,
     /// Restarts of supervised background tasks, by task.
     pub task_restarts: Family<TaskLabel, Counter>,
+    /// Warm spare browsers ready for add-number (`SPARE_BROWSERS`).
+    pub spare_browsers: Gauge,
 }
 
 impl Default for Metrics {
@@ -88,6 +90,7 @@ impl Metrics {
             webhook_queue_depth: Gauge::default(),
             task_failures: Family::default(),
             task_restarts: Family::default(),
+            spare_browsers: Gauge::default(),
         };
         m.register_sessions();
         m.register_background();
@@ -150,6 +153,11 @@ impl Metrics {
             "task_restarts",
             "Restarts of supervised background tasks, by task",
             self.task_restarts.clone(),
+        );
+        r.register(
+            "spare_browsers",
+            "Warm spare browsers ready for add-number (SPARE_BROWSERS)",
+            self.spare_browsers.clone(),
         );
     }
 

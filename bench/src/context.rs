@@ -12,6 +12,8 @@ use crate::webhook::Receiver;
 
 pub struct Run {
     pub flags: String,
+    /// The simulated page's weight in MiB (0 = the bare page).
+    pub page_weight_mib: u32,
     pub sim: Simulator,
     pub gateway: Gateway,
     pub receiver: Receiver,
@@ -21,8 +23,8 @@ pub struct Run {
 }
 
 impl Run {
-    pub async fn start(binary: &Path, flags: &str) -> Run {
-        let sim = Simulator::start(crate::sim_config())
+    pub async fn start(binary: &Path, flags: &str, page_weight_mib: u32) -> Run {
+        let sim = Simulator::start(crate::sim_config(page_weight_mib))
             .await
             .expect("the simulator starts");
         let receiver = Receiver::start().await;
@@ -44,6 +46,7 @@ impl Run {
         let gateway = Gateway::start(binary, dir.path(), env).await;
         Run {
             flags: flags.to_owned(),
+            page_weight_mib,
             sim,
             gateway,
             receiver,

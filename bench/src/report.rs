@@ -19,6 +19,7 @@ pub struct Report {
     pub numbers: Option<Summary>,
     pub history: Option<crate::chats::HistoryResult>,
     pub media: Option<crate::media::MediaReport>,
+    pub curve: Option<crate::curve::Curve>,
     pub notes: Vec<String>,
 }
 
@@ -52,6 +53,7 @@ impl Report {
             rps: None,
             restore: None,
             media: None,
+            curve: None,
             max_n: None,
             numbers: None,
             history: None,
@@ -144,11 +146,12 @@ impl Report {
             );
         }
         if !self.memory.is_empty() || self.max_n.is_some() {
-            t += "\n| flags | N | PSS per session (browsers + gateway) / N | browser tree PSS | processes per browser | gateway PSS | total PSS |\n|---|---|---|---|---|---|---|\n";
+            t += "\n| flags | page weight | N | PSS per session (browsers + gateway) / N | browser tree PSS | processes per browser | gateway PSS | total PSS |\n|---|---|---|---|---|---|---|---|\n";
             for r in self.memory.iter().chain(self.max_n.iter()) {
                 t += &format!(
-                    "| {} | {} | {:.1} MiB | {:.1} MiB | {:.1} | {:.1} MiB | {:.0} MiB |\n",
+                    "| {} | {} MiB | {} | {:.1} MiB | {:.1} MiB | {:.1} | {:.1} MiB | {:.0} MiB |\n",
                     r.flags,
+                    r.page_weight_mib,
                     r.connections,
                     r.per_session_mib,
                     r.browser_pss_mib,
@@ -178,6 +181,9 @@ impl Report {
                 m.file_mib, m.rss_before_mib, m.rss_peak_mib, m.rss_growth_ratio
             );
         }
+        if let Some(c) = &self.curve {
+            t += &curve_table(c);
+        }
         for n in &self.notes {
             t += &format!("\nnote: {n}");
         }
@@ -196,4 +202,63 @@ fn chromium_version() -> String {
             Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
         })
         .unwrap_or_else(|| "Chromium version unknown".into())
+}
+
+impl Report {
+    /// The rows the chosen sections should have printed and did not (a section that failed).
+    pub fn missing(&self, args: &Args) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut need = |section: &str, present: bool| {
+            if args.wants(section) && !present {
+                out.push(section.to_owned());
+            }
+        };
+        need("qr", self.qr.is_some());
+        need("send", self.send.len() == 2);
+        need("webhook", self.webhook.is_some());
+        need("rps", self.rps.is_some());
+        need("restore", self.restore.is_some());
+        need("numbers", self.numbers.is_some());
+        need("history", self.history.is_some());
+        need("media", self.media.is_some());
+        let rows = args.memory_n.len() * args.flags.len() * args.weights.len();
+        need("memory", self.memory.len() == rows);
+        if args.curve && self.curve.as_ref().map_or(0, |c| c.points.len()) < args.curve_n.len() {
+            out.push("curve".to_owned());
+        }
+        if !self.notes.is_empty() {
+            out.push(format!("{} note(s)", self.notes.len()));
+        }
+        out
+    }
+}
+
+fn curve_table(c: &crate::curve::Curve) -> String {
+    let mut t = format!(
+        "\n| N | PSS per session | total PSS | idle CPU, all | idle CPU per session | load average |\n|---|---|---|---|---|---|\n"
+    );
+    for p in &c.points {
+        t += &format!(
+            "| {} | {:.1} MiB | {:.0} MiB | {:.2} % | {:.3} % | {} |\n",
+            p.memory.connections,
+            p.memory.per_session_mib,
+            p.memory.total_pss_mib,
+            p.idle_cpu_percent,
+            p.idle_cpu_percent_per_session,
+            p.load
+        );
+    }
+    if let Some(f) = c.memory_fit {
+        t += &format!(
+            "\nmemory (least squares on the totals): fixed {:.1} MiB + marginal {:.1} MiB per session\n",
+            f.fixed, f.marginal
+        );
+    }
+    if let Some(f) = c.cpu_fit {
+        t += &format!(
+            "idle CPU (least squares on the totals): fixed {:.2} % + marginal {:.3} % of a core per session\n",
+            f.fixed, f.marginal
+        );
+    }
+    t
 }

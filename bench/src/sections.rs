@@ -31,6 +31,7 @@ pub async fn qr(run: &Run, count: usize) -> Result<Summary> {
 #[derive(Debug, Clone, Serialize)]
 pub struct MemoryRow {
     pub flags: String,
+    pub page_weight_mib: u32,
     pub connections: usize,
     pub browsers_found: usize,
     pub processes_per_browser: f64,
@@ -59,6 +60,7 @@ pub fn memory(run: &Run) -> MemoryRow {
     let found = trees.len().max(1) as f64;
     MemoryRow {
         flags: run.flags.clone(),
+        page_weight_mib: run.page_weight_mib,
         connections: run.linked.len(),
         browsers_found: trees.len(),
         processes_per_browser: procs as f64 / found,

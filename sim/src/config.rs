@@ -21,6 +21,9 @@ pub struct SimConfig {
     pub acks: AckBehaviour,
     /// The value of `window.Debug.VERSION`.
     pub version: String,
+    /// MiB the page holds once loaded (JS heap and DOM, `assets/weight.js`), so that memory
+    /// figures are taken against a page as heavy as the real one; 0 = the bare page.
+    pub page_weight_mib: u32,
 }
 
 /// Delays of the page and the servers.
@@ -132,6 +135,7 @@ impl Default for SimConfig {
             timing: SimTiming::default(),
             acks: AckBehaviour::default(),
             version: "2.3000.1017054665".to_string(),
+            page_weight_mib: 0,
         }
     }
 }

@@ -83,6 +83,8 @@ pub struct Config {
     /// Which Chromium flag set each browser gets.
     pub chrome_flags: ChromeFlags,
     pub max_sessions: usize,
+    /// Warm spare browsers kept ready for add-number (`whatsapp::spare`).
+    pub spare_browsers: usize,
     /// QR codes shown to one pending connection before it ends with `QR_TIMEOUT`.
     pub qr_max_retries: u32,
     /// How long `add-number` waits for the first QR code.
@@ -194,6 +196,7 @@ impl Config {
             chrome_path,
             chrome_flags: env.get(&t::CHROME_FLAGS)?,
             max_sessions: env.get(&t::MAX_SESSIONS)?,
+            spare_browsers: env.get(&t::SPARE_BROWSERS)?,
             qr_max_retries: env.get(&t::QR_MAX_RETRIES)?,
             qr_wait_timeout: env.get(&t::QR_WAIT_TIMEOUT_SECS)?,
             send_ready_timeout: env.get(&t::SEND_READY_TIMEOUT_SECS)?,
