@@ -90,6 +90,7 @@ impl App {
             tasks: tasks.clone(),
             wa_web: wa_web.clone(),
             lookups: Default::default(),
+            connection_lists: Default::default(),
         });
         Ok(Self {
             config,

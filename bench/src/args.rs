@@ -37,6 +37,7 @@ Options:
   --checks N          checks of 100 new numbers for the number-check latency (20)
   --history N         messages of chat history paged through in pages of 50 (1000)
   --gateway PATH      the gateway binary (next to this one)
+  --env NAME=VALUE    an extra setting for the gateway (repeatable), e.g. --env SPARE_BROWSERS=0
   --json              print the results as JSON on stdout (the table goes to stderr)
   --require-all       exit with status 1 if any row of the chosen sections is missing (CI smoke)
   --quick             small sizes: --qr 5 --sends 200 --inbound 200 --memory-n 1,5 --restore-n 5 --rps-secs 3
@@ -68,6 +69,8 @@ pub struct Args {
     pub checks: usize,
     pub history: usize,
     pub gateway: PathBuf,
+    /// Extra environment for the gateway (`--env`).
+    pub env: Vec<(String, String)>,
     pub json: bool,
     pub require_all: bool,
 }
@@ -99,6 +102,7 @@ impl Args {
             checks: 20,
             history: 1000,
             gateway: default_gateway(),
+            env: Vec::new(),
             json: false,
             require_all: false,
         };
@@ -131,6 +135,11 @@ impl Args {
                 "--checks" => a.checks = number(&value()?)?,
                 "--history" => a.history = number(&value()?)?,
                 "--gateway" => a.gateway = PathBuf::from(value()?),
+                "--env" => {
+                    let v = value()?;
+                    let (k, v) = v.split_once('=').ok_or(format!("--env {v}: NAME=VALUE"))?;
+                    a.env.push((k.to_owned(), v.to_owned()));
+                }
                 "--json" => a.json = true,
                 "--require-all" => a.require_all = true,
                 "--quick" => {

@@ -65,7 +65,7 @@ async fn main() {
             if !args.wants("memory") || (flags == "tuned" && weight == 0) {
                 continue;
             }
-            let mut run = Run::start(&args.gateway, flags, weight).await;
+            let mut run = Run::start(&args, flags, weight).await;
             memory_table(&args, &mut run, &mut report).await;
             run.finish().await;
         }
@@ -94,7 +94,7 @@ fn needs_tuned_run(args: &Args) -> bool {
 }
 
 async fn tuned_run(args: &Args, report: &mut Report) {
-    let mut run = Run::start(&args.gateway, "tuned", 0).await;
+    let mut run = Run::start(args, "tuned", 0).await;
     if args.wants("qr") {
         step("add-number -> QR");
         report.qr = sections::qr(&run, args.qr)
@@ -214,7 +214,7 @@ async fn find_max(run: &mut Run, max: usize, settle: u64) -> sections::MemoryRow
 
 /// The curve on a gateway of its own (so that it starts from no connection), then its chart.
 async fn curve_run(args: &Args, report: &mut Report) {
-    let mut run = Run::start(&args.gateway, "tuned", args.curve_weight).await;
+    let mut run = Run::start(args, "tuned", args.curve_weight).await;
     let curve = curve::measure(&mut run, &args.curve_n, args.settle_secs, args.idle_secs).await;
     run.finish().await;
     if curve.points.len() < args.curve_n.len() {

@@ -134,14 +134,17 @@ pub async fn list(
     Auth(caller): Auth,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ConnectionSummary>>, ApiError> {
-    let records = state.store.list_connections(q.archived).await?;
+    let records = state
+        .connection_lists
+        .list(&state.store, q.archived)
+        .await?;
     let summaries = records
-        .into_iter()
+        .iter()
         .filter(|c| caller.owns(c))
         .map(|c| ConnectionSummary {
-            connection_id: c.connection_id,
+            connection_id: c.connection_id.clone(),
             status: c.status,
-            number: c.whatsapp_number,
+            number: c.whatsapp_number.clone(),
             last_active: c.last_active,
         })
         .collect();
