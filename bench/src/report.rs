@@ -234,9 +234,7 @@ impl Report {
 }
 
 fn curve_table(c: &crate::curve::Curve) -> String {
-    let mut t = format!(
-        "\n| N | PSS per session | total PSS | idle CPU, all | idle CPU per session | load average |\n|---|---|---|---|---|---|\n"
-    );
+    let mut t = "\n| N | PSS per session | total PSS | idle CPU, all | idle CPU per session | load average |\n|---|---|---|---|---|---|\n".to_owned();
     for p in &c.points {
         t += &format!(
             "| {} | {:.1} MiB | {:.0} MiB | {:.2} % | {:.3} % | {} |\n",
