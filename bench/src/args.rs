@@ -27,7 +27,8 @@ Options:
   --svg PATH          where the curve's chart goes (docs/perf-curve.svg)
   --find-max N        after the tuned sections, keep linking up to N connections while at least
                       2 GiB stays available; report the highest N reached (off)
-  --qr N              add-number calls for the QR latency (20)
+  --qr N              add-number calls for the QR latency (20), made twice: back to back, and
+                      each once the gateway reports a warm spare browser ready
   --sends N           sends per send run (1000), run with 1 and with 10 connections
   --inbound N         inbound messages for the webhook latency (1000)
   --restore-n N       linked connections for the restore time (20)

@@ -96,11 +96,23 @@ fn needs_tuned_run(args: &Args) -> bool {
 async fn tuned_run(args: &Args, report: &mut Report) {
     let mut run = Run::start(args, "tuned", 0).await;
     if args.wants("qr") {
-        step("add-number -> QR");
-        report.qr = sections::qr(&run, args.qr)
+        step("add-number -> QR, back to back");
+        report.qr = sections::qr(&run, args.qr, false)
             .await
             .map_err(|e| report.note(e))
             .ok();
+        // With spares switched off (`--env SPARE_BROWSERS=0`) there is none to wait for.
+        let no_spares = args
+            .env
+            .iter()
+            .any(|(k, v)| k == "SPARE_BROWSERS" && v == "0");
+        if !no_spares {
+            step("add-number -> QR, a spare browser ready");
+            report.qr_spare = sections::qr(&run, args.qr, true)
+                .await
+                .map_err(|e| report.note(e))
+                .ok();
+        }
     }
     if args.wants("memory") && args.flags.iter().any(|f| f == "tuned") && args.weights.contains(&0)
     {

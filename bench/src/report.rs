@@ -10,6 +10,8 @@ use crate::stats::Summary;
 pub struct Report {
     pub machine: Machine,
     pub qr: Option<Summary>,
+    /// Each call made once a warm spare browser was ready.
+    pub qr_spare: Option<Summary>,
     pub memory: Vec<MemoryRow>,
     pub send: Vec<SendResult>,
     pub webhook: Option<Summary>,
@@ -47,6 +49,7 @@ impl Report {
                     .to_owned(),
             },
             qr: None,
+            qr_spare: None,
             memory: Vec::new(),
             send: Vec::new(),
             webhook: None,
@@ -94,7 +97,13 @@ impl Report {
             )
         };
         if let Some(s) = &self.qr {
-            t += &format!("| add-number -> QR | {} |\n", lat(s, "p95"));
+            t += &format!("| add-number -> QR, back to back | {} |\n", lat(s, "p95"));
+        }
+        if let Some(s) = &self.qr_spare {
+            t += &format!(
+                "| add-number -> QR, a spare browser ready (or 20 s waited) | {} |\n",
+                lat(s, "p95")
+            );
         }
         for s in &self.send {
             t += &format!(
@@ -145,22 +154,6 @@ impl Report {
                 r.clients, r.listed_connections, r.requests_per_second, r.errors
             );
         }
-        if !self.memory.is_empty() || self.max_n.is_some() {
-            t += "\n| flags | page weight | N | PSS per session (browsers + gateway) / N | browser tree PSS | processes per browser | gateway PSS | total PSS |\n|---|---|---|---|---|---|---|---|\n";
-            for r in self.memory.iter().chain(self.max_n.iter()) {
-                t += &format!(
-                    "| {} | {} MiB | {} | {:.1} MiB | {:.1} MiB | {:.1} | {:.1} MiB | {:.0} MiB |\n",
-                    r.flags,
-                    r.page_weight_mib,
-                    r.connections,
-                    r.per_session_mib,
-                    r.browser_pss_mib,
-                    r.processes_per_browser,
-                    r.gateway_pss_mib,
-                    r.total_pss_mib
-                );
-            }
-        }
         if let Some(m) = &self.media {
             for s in &m.sends {
                 t += &format!(
@@ -180,6 +173,22 @@ impl Report {
                 "| gateway RSS sending {:.0} MiB | {:.0} -> {:.0} MiB peak ({:.2}x the file) |\n",
                 m.file_mib, m.rss_before_mib, m.rss_peak_mib, m.rss_growth_ratio
             );
+        }
+        if !self.memory.is_empty() || self.max_n.is_some() {
+            t += "\n| flags | page weight | N | PSS per session (browsers + gateway) / N | browser tree PSS | processes per browser | gateway PSS | total PSS |\n|---|---|---|---|---|---|---|---|\n";
+            for r in self.memory.iter().chain(self.max_n.iter()) {
+                t += &format!(
+                    "| {} | {} MiB | {} | {:.1} MiB | {:.1} MiB | {:.1} | {:.1} MiB | {:.0} MiB |\n",
+                    r.flags,
+                    r.page_weight_mib,
+                    r.connections,
+                    r.per_session_mib,
+                    r.browser_pss_mib,
+                    r.processes_per_browser,
+                    r.gateway_pss_mib,
+                    r.total_pss_mib
+                );
+            }
         }
         if let Some(c) = &self.curve {
             t += &curve_table(c);
@@ -213,7 +222,14 @@ impl Report {
                 out.push(section.to_owned());
             }
         };
-        need("qr", self.qr.is_some());
+        let no_spares = args
+            .env
+            .iter()
+            .any(|(k, v)| k == "SPARE_BROWSERS" && v == "0");
+        need(
+            "qr",
+            self.qr.is_some() && (no_spares || self.qr_spare.is_some()),
+        );
         need("send", self.send.len() == 2);
         need("webhook", self.webhook.is_some());
         need("rps", self.rps.is_some());
