@@ -220,6 +220,14 @@ pub struct MessageView {
     #[schema(value_type = std::collections::BTreeMap<String, DateTime<Utc>>)]
     status_times: serde_json::Map<String, Value>,
     acks: Vec<AckStep>,
+    /// What the message's media is; `url` downloads the bytes.
+    media: Option<crate::media::MessageMedia>,
+    /// Its text or caption was edited (`editedAt` says when, last).
+    edited: bool,
+    edited_at: Option<DateTime<Utc>>,
+    /// Deleted for everyone: `body` and `media` are gone.
+    revoked: bool,
+    revoked_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -250,6 +258,11 @@ impl From<MessageRecord> for MessageView {
             ack: m.ack,
             status_times,
             acks: m.acks,
+            media: m.media,
+            edited: m.edited_at.is_some(),
+            edited_at: m.edited_at,
+            revoked: m.revoked_at.is_some(),
+            revoked_at: m.revoked_at,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

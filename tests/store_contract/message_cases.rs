@@ -26,6 +26,9 @@ fn message(connection_id: &str, message_id: &str, direction: MessageDirection) -
         },
         ack: 0,
         acks: Vec::new(),
+        media: None,
+        edited_at: None,
+        revoked_at: None,
         created_at: at,
         updated_at: at,
     }
