@@ -373,11 +373,53 @@ pub async fn link(
     number: &str,
 ) -> wa_sim::ScanResult {
     browser.open(&sim.base_url()).await;
-    let qr = shown_qr(browser).await;
-    let result = sim.scan(&qr, number, "Tester").await.expect("scan");
+    let result = scan_shown(browser, sim, number).await;
     wait_state(browser, "CONNECTED").await;
     wait_synced(browser).await;
     result
+}
+
+/// Scans the QR the page shows. On a loaded machine the fast test timing can rotate the code
+/// between reading and scanning; a phone then simply scans the new one, and so does this.
+pub async fn scan_shown(
+    browser: &TestBrowser,
+    sim: &wa_sim::Simulator,
+    number: &str,
+) -> wa_sim::ScanResult {
+    let mut qr = shown_qr(browser).await;
+    for _ in 0..5 {
+        match sim.scan(&qr, number, "Tester").await {
+            Err(wa_sim::SimError::StaleQr) => qr = next_qr(browser, &qr).await,
+            other => return other.expect("scan"),
+        }
+    }
+    panic!("every QR read from the page had rotated before it was scanned")
+}
+
+/// Waits for the page to show a QR other than `seen`.
+async fn next_qr(browser: &TestBrowser, seen: &str) -> String {
+    let seen_ref = seen.split(',').next().unwrap_or_default();
+    let js = format!(
+        "(() => {{ const d = document.querySelector('div[data-ref]'); const r = d && d.dataset.ref; return r && r.split(',')[0] !== {seen_ref:?} ? r : null; }})()"
+    );
+    browser
+        .wait_for("a new QR in div[data-ref]", &js)
+        .await
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Waits, with a deadline, until no live process names `dir`; returns those still left.
+pub async fn processes_gone(dir: &Path) -> Vec<u32> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let left = processes_using(dir);
+        if left.is_empty() || std::time::Instant::now() > deadline {
+            return left;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// Copies a folder tree.
