@@ -159,6 +159,10 @@ pub struct WebhookSettings {
     pub concurrency: usize,
     /// Where tenant keys' webhooks may go (the admin's and `WEBHOOK_URL` go anywhere).
     pub targets: AddressPolicy,
+    /// `message` media up to this many bytes rides inline in the webhook (0 = never).
+    pub inline_media_max: u64,
+    /// What is stored on arrival (`MEDIA_AUTO_DOWNLOAD`): only that can be inlined.
+    pub auto_download: AutoDownload,
 }
 
 /// Why the gateway cannot start with these settings; each names the variable to fix.
@@ -263,6 +267,8 @@ impl WebhookSettings {
                     .unwrap_or_default()
                     .into(),
             },
+            inline_media_max: env.get(&t::WEBHOOK_INLINE_MEDIA_MAX)? as u64,
+            auto_download: env.get(&t::MEDIA_AUTO_DOWNLOAD)?,
         })
     }
 }

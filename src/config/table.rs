@@ -166,6 +166,8 @@ table! {
         "how long inbound media stays in the media store before it is swept", nonzero;
     MEDIA_AUTO_DOWNLOAD: AutoDownload = Value("all"), Plain,
         "inbound media fetched and stored on arrival: `all`, `none`, or types (`image,audio,ptt`)";
+    WEBHOOK_INLINE_MEDIA_MAX: usize = Value("0"), Plain,
+        "`message` webhooks carry media up to this many bytes inline, base64 (`media.data`; 0 = never)";
 }
 
 impl Setting {

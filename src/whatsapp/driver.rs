@@ -121,6 +121,9 @@ pub struct SendReply {
     /// WhatsApp's type of the sent message (`chat`, `location`, `vcard`, `poll_creation`, …).
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
+    /// What the sent media is (mimetype, size, sha256, …), as on a reported message.
+    #[serde(default)]
+    pub media: Option<crate::media::MessageMedia>,
 }
 
 /// What `linkByPhone` answers: the first code, or why there is none.
