@@ -124,6 +124,7 @@ impl App {
             self.metrics.clone(),
         );
         whatsapp::sweep::sweep_session_dir(&self.config.session_dir).await;
+        whatsapp::spare::remove_unclaimed(&self.config.session_dir).await;
         // After the sweep, which would end a browser already running on our folder.
         self.spare.fill();
         whatsapp::probe::start(&mut tasks, self.wa_web.clone());

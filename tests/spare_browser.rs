@@ -1,16 +1,20 @@
 //! Warm spare browsers (`SPARE_BROWSERS`): add-number takes the spare (its connection id is the
 //! spare's, so the browser already runs on its profile), a new spare replaces it in the
 //! background, and at shutdown the unused spare is closed and its profile removed; with
-//! `SPARE_BROWSERS=0` only the connections' browsers run.
+//! `SPARE_BROWSERS=0` only the connections' browsers run. A gateway killed with a spare running
+//! leaves its folder, and the next start removes it.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use common::process::{base_env, GatewayProcess};
 use common::{eventually, spawn_app_with, Options, TestApp};
 use reqwest::StatusCode;
+use tempfile::TempDir;
 use wa_gateway::procstats::profile_users;
+use wa_sim::{SimConfig, Simulator};
 
 const ALICE: &str = "923001234567";
 const CAROL: &str = "14155550123";
@@ -46,7 +50,10 @@ async fn spares_ready(app: &TestApp, n: u32) {
 
 /// Waits until browsers run on exactly `count` profiles, one of them not in `known`; returns it.
 async fn new_spare(app: &TestApp, known: &[String], count: usize) -> String {
-    let dir = sessions(app);
+    spare_on(sessions(app), known, count).await
+}
+
+async fn spare_on(dir: PathBuf, known: &[String], count: usize) -> String {
     eventually("a spare browser runs", SPARE_READY, || {
         let in_use = profiles_in_use(&dir);
         let fresh = in_use.iter().find(|id| !known.contains(id)).cloned();
@@ -111,4 +118,37 @@ async fn with_no_spare_only_the_connections_browsers_run() {
     both.sort();
     assert_eq!(profiles_in_use(&sessions(&app)), both);
     app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_gateways_unclaimed_spare_folder_is_removed_at_the_next_start() {
+    let sim = Simulator::start(SimConfig::fast()).await.unwrap();
+    let dir = TempDir::new().unwrap();
+    let mut env = base_env(dir.path(), &sim);
+    env.push(("SPARE_BROWSERS", "1".into()));
+    let sessions = dir.path().join("sessions");
+
+    let first = GatewayProcess::start(dir.path(), &env).await;
+    let alice = first.api.link(&sim, ALICE, "Alice").await;
+    let spare = spare_on(sessions.clone(), std::slice::from_ref(&alice), 2).await;
+    first.sigkill(dir.path()).await;
+    assert!(
+        sessions.join(&spare).is_dir(),
+        "a SIGKILL leaves the spare's folder behind"
+    );
+
+    let second = GatewayProcess::start(dir.path(), &env).await;
+    second.api.wait_status(&alice, "connected").await;
+    let after = spare_on(sessions.clone(), std::slice::from_ref(&alice), 2).await;
+    assert_ne!(after, spare, "a new spare, on a new folder");
+    assert!(
+        !sessions.join(&spare).exists(),
+        "the unclaimed folder is removed at start"
+    );
+    assert!(
+        sessions.join(&alice).is_dir(),
+        "the connection's own profile (once a spare) is kept"
+    );
+    second.stop().await;
+    sim.shutdown().await;
 }

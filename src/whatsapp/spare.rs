@@ -2,7 +2,9 @@
 //! connection id handed out next, so that `POST /wa/add-number` skips the launch (most of a
 //! second) and waits only for the page and its QR. A spare taken is replaced in the background;
 //! spares are closed, and their profile folders removed, at shutdown. They are children of the
-//! gateway like every browser, so memory figures count them.
+//! gateway like every browser, so memory figures count them. A spare's folder carries a marker
+//! until a connection claims it, so that the folders of a gateway killed with spares running are
+//! found and removed at the next start.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -27,6 +29,8 @@ const SHUTDOWN_WAIT: Duration = Duration::from_secs(40);
 const REFILL_AFTER: Duration = Duration::from_secs(3);
 /// Headless Chromium opens its own new-tab page about 0.5 s after launch; closed after this.
 const NEW_TAB_AFTER: Duration = Duration::from_millis(1500);
+/// In a spare's profile folder while no connection owns it.
+const UNCLAIMED: &str = ".wa-spare";
 
 #[derive(Default)]
 struct Pool {
@@ -103,7 +107,7 @@ impl SpareLauncher {
         };
         let launched = match self.is_closed() {
             true => None,
-            false => Some(launch_warm(&spec).await),
+            false => Some(launch_marked(&spec).await),
         };
         let failed = match launched {
             Some(Ok(warm)) => {
@@ -167,6 +171,7 @@ impl Launcher for Arc<SpareLauncher> {
         signals: mpsc::Sender<Signal>,
     ) -> Result<Box<dyn Driver>, DriverError> {
         if let Some(warm) = self.claim(spec) {
+            let _ = tokio::fs::remove_file(spec.profile_dir.join(UNCLAIMED)).await;
             if warm.is_alive() && warm.spec().url == spec.url && warm.spec().flags == spec.flags {
                 return Ok(ChromiumDriver::from_warm(warm, generation, signals).await?);
             }
@@ -227,6 +232,37 @@ impl Launcher for Arc<SpareLauncher> {
         let deadline = tokio::time::Instant::now() + SHUTDOWN_WAIT;
         while self.pool.lock().unwrap().launching > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Marks the folder as a spare's, then launches on it.
+async fn launch_marked(spec: &LaunchSpec) -> Result<WarmBrowser, DriverError> {
+    let marker = spec.profile_dir.join(UNCLAIMED);
+    let marked = match tokio::fs::create_dir_all(&spec.profile_dir).await {
+        Ok(()) => tokio::fs::write(&marker, b"").await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = marked {
+        tracing::warn!(error = %e, dir = %spec.profile_dir.display(), "cannot mark a spare's folder");
+    }
+    launch_warm(spec).await
+}
+
+/// At start, after the sweep has ended every browser on our profiles: removes the folders of
+/// spares that no connection claimed (left by a gateway that was killed).
+pub async fn remove_unclaimed(session_dir: &std::path::Path) {
+    let Ok(mut entries) = tokio::fs::read_dir(session_dir).await else {
+        return;
+    };
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let dir = entry.path();
+        if tokio::fs::try_exists(dir.join(UNCLAIMED))
+            .await
+            .unwrap_or(false)
+        {
+            tracing::info!(dir = %dir.display(), "removing an unclaimed spare's profile");
+            let _ = tokio::fs::remove_dir_all(&dir).await;
         }
     }
 }
