@@ -43,6 +43,8 @@ pub struct App {
     tasks: Arc<Board>,
     /// Whether `WA_WEB_URL` answers (for `/ready`).
     wa_web: Arc<whatsapp::WaWebProbe>,
+    /// Warm spare browsers for add-number (`SPARE_BROWSERS`); also the sessions' launcher.
+    spare: Arc<whatsapp::spare::SpareLauncher>,
     router: Router,
 }
 
@@ -65,13 +67,14 @@ impl App {
         let bus = Arc::new(EventBus::new(store.clone()));
         let archive_key = config.security.session_encryption_key.clone();
         let metrics = Arc::new(metrics::Metrics::new());
+        let spare = whatsapp::spare::SpareLauncher::new(&config, metrics.spare_browsers.clone());
         let manager = Arc::new(SessionManager::new(SessionsDeps {
             config: config.clone(),
             archive_key,
             store: store.clone(),
             bus: bus.clone(),
             metrics: metrics.clone(),
-            launcher: Arc::new(whatsapp::ChromiumLauncher),
+            launcher: Arc::new(spare.clone()),
         }));
         let webhooks = Arc::new(tokio::sync::Notify::new());
         let tasks = Arc::new(Board::default());
@@ -87,6 +90,7 @@ impl App {
             tasks: tasks.clone(),
             wa_web: wa_web.clone(),
             lookups: Default::default(),
+            connection_lists: Default::default(),
         });
         Ok(Self {
             config,
@@ -97,6 +101,7 @@ impl App {
             metrics,
             tasks,
             wa_web,
+            spare,
             router,
         })
     }
@@ -119,6 +124,9 @@ impl App {
             self.metrics.clone(),
         );
         whatsapp::sweep::sweep_session_dir(&self.config.session_dir).await;
+        whatsapp::spare::remove_unclaimed(&self.config.session_dir).await;
+        // After the sweep, which would end a browser already running on our folder.
+        self.spare.fill();
         whatsapp::probe::start(&mut tasks, self.wa_web.clone());
         let to_restore = self.manager.prepare_restore().await;
         start_restore(&mut tasks, self.manager.clone(), to_restore);

@@ -69,6 +69,8 @@ pub struct Metrics {
     pub task_restarts: Family<TaskLabel, Counter>,
     /// Sleeping and waking numbers (hibernation).
     pub hibernation: HibernationMetrics,
+    /// Warm spare browsers ready for add-number (`SPARE_BROWSERS`).
+    pub spare_browsers: Gauge,
 }
 
 impl Default for Metrics {
@@ -94,6 +96,7 @@ impl Metrics {
             task_failures: Family::default(),
             task_restarts: Family::default(),
             hibernation: HibernationMetrics::new(),
+            spare_browsers: Gauge::default(),
         };
         m.register_sessions();
         m.hibernation.register(&mut m.registry);
@@ -157,6 +160,11 @@ impl Metrics {
             "task_restarts",
             "Restarts of supervised background tasks, by task",
             self.task_restarts.clone(),
+        );
+        r.register(
+            "spare_browsers",
+            "Warm spare browsers ready for add-number (SPARE_BROWSERS)",
+            self.spare_browsers.clone(),
         );
     }
 

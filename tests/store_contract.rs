@@ -79,6 +79,7 @@ contract!(message_cases:
     an_ack_for_an_unknown_message_changes_nothing,
     concurrent_acks_on_one_message_lose_no_step,
     messages_list_newest_first_by_direction_and_page,
+    media_edits_and_deletes_are_kept_and_an_ack_meanwhile_is_not_lost,
 );
 
 contract!(idempotency_cases:

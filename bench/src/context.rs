@@ -1,17 +1,18 @@
 //! One gateway run: the simulator, the gateway process on its own temp folder, the webhook
 //! receiver, and the connections linked so far.
 
-use std::path::Path;
-
 use tempfile::TempDir;
 use wa_sim::Simulator;
 
+use crate::args::Args;
 use crate::client::{Api, Result};
 use crate::gateway::Gateway;
 use crate::webhook::Receiver;
 
 pub struct Run {
     pub flags: String,
+    /// The simulated page's weight in MiB (0 = the bare page).
+    pub page_weight_mib: u32,
     pub sim: Simulator,
     pub gateway: Gateway,
     pub receiver: Receiver,
@@ -21,13 +22,8 @@ pub struct Run {
 }
 
 impl Run {
-    pub async fn start(binary: &Path, flags: &str) -> Run {
-        Self::start_with(binary, flags, Vec::new()).await
-    }
-
-    /// As [`Self::start`], with `extra` settings on top.
-    pub async fn start_with(binary: &Path, flags: &str, extra: Vec<(String, String)>) -> Run {
-        let sim = Simulator::start(crate::sim_config())
+    pub async fn start(args: &Args, flags: &str, page_weight_mib: u32) -> Run {
+        let sim = Simulator::start(crate::sim_config(page_weight_mib))
             .await
             .expect("the simulator starts");
         let receiver = Receiver::start().await;
@@ -35,7 +31,7 @@ impl Run {
             .prefix("wa-bench-")
             .tempdir()
             .expect("temp dir");
-        let env = vec![
+        let mut env = vec![
             ("WA_WEB_URL".to_owned(), sim.base_url()),
             ("CHROME_FLAGS".to_owned(), flags.to_owned()),
             ("WEBHOOK_URL".to_owned(), receiver.url()),
@@ -46,11 +42,11 @@ impl Run {
             ("SEND_MIN_INTERVAL_MS".to_owned(), "0".to_owned()),
             ("RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned()),
         ];
-        let mut env = env;
-        env.extend(extra);
-        let gateway = Gateway::start(binary, dir.path(), env).await;
+        env.extend(args.env.iter().cloned());
+        let gateway = Gateway::start(&args.gateway, dir.path(), env).await;
         Run {
             flags: flags.to_owned(),
+            page_weight_mib,
             sim,
             gateway,
             receiver,

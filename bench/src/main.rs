@@ -5,6 +5,7 @@ mod args;
 mod chats;
 mod client;
 mod context;
+mod curve;
 mod gateway;
 mod hibernate;
 mod load;
@@ -12,6 +13,7 @@ mod media;
 mod report;
 mod sections;
 mod stats;
+mod svg;
 mod webhook;
 
 use std::time::Duration;
@@ -23,9 +25,11 @@ use wa_sim::{AckBehaviour, SimConfig};
 
 /// The simulator's test timings, with the server ack immediate so a send's API time is the
 /// gateway's and the page's, not a simulated network delay.
-pub fn sim_config() -> SimConfig {
+/// `page_weight_mib` makes the page as heavy as the real one (0 = the bare page).
+pub fn sim_config(page_weight_mib: u32) -> SimConfig {
     SimConfig {
         acks: AckBehaviour::auto(0, 100, 150),
+        page_weight_mib,
         ..SimConfig::fast()
     }
 }
@@ -59,18 +63,34 @@ async fn main() {
     if needs_tuned_run(&args) {
         tuned_run(&args, &mut report).await;
     }
-    if args.wants("memory") && args.flags.iter().any(|f| f == "plain") {
-        let mut run = Run::start(&args.gateway, "plain").await;
-        memory_table(&args, &mut run, &mut report).await;
-        run.finish().await;
+    // The bare page with the tuned flags is measured within the tuned run above.
+    for flags in &args.flags {
+        for &weight in &args.weights {
+            if !args.wants("memory") || (flags == "tuned" && weight == 0) {
+                continue;
+            }
+            let mut run = Run::start(&args, flags, weight).await;
+            memory_table(&args, &mut run, &mut report).await;
+            run.finish().await;
+        }
+    }
+    if args.curve {
+        curve_run(&args, &mut report).await;
     }
     report.print(args.json);
+    let missing = report.missing(&args);
+    if args.require_all && !missing.is_empty() {
+        eprintln!("missing rows: {}", missing.join(", "));
+        std::process::exit(1);
+    }
 }
 
 /// `--hibernate`: its own gateway run and its own report.
 async fn hibernate_run(args: &Args) {
     step(&format!("hibernation, {} numbers", args.numbers));
-    let mut run = Run::start_with(&args.gateway, "tuned", hibernate::env(args)).await;
+    let mut with_env = args.clone();
+    with_env.env.extend(hibernate::env(args));
+    let mut run = Run::start(&with_env, "tuned", 0).await;
     let result = hibernate::run(args, &mut run).await;
     run.finish().await;
     match result {
@@ -83,7 +103,9 @@ async fn hibernate_run(args: &Args) {
 }
 
 fn needs_tuned_run(args: &Args) -> bool {
-    let memory_tuned = args.wants("memory") && args.flags.iter().any(|f| f == "tuned");
+    let memory_tuned = args.wants("memory")
+        && args.flags.iter().any(|f| f == "tuned")
+        && args.weights.contains(&0);
     memory_tuned
         || [
             "qr", "send", "webhook", "rps", "restore", "numbers", "history", "media",
@@ -93,15 +115,28 @@ fn needs_tuned_run(args: &Args) -> bool {
 }
 
 async fn tuned_run(args: &Args, report: &mut Report) {
-    let mut run = Run::start(&args.gateway, "tuned").await;
+    let mut run = Run::start(args, "tuned", 0).await;
     if args.wants("qr") {
-        step("add-number -> QR");
-        report.qr = sections::qr(&run, args.qr)
+        step("add-number -> QR, back to back");
+        report.qr = sections::qr(&run, args.qr, false)
             .await
             .map_err(|e| report.note(e))
             .ok();
+        // With spares switched off (`--env SPARE_BROWSERS=0`) there is none to wait for.
+        let no_spares = args
+            .env
+            .iter()
+            .any(|(k, v)| k == "SPARE_BROWSERS" && v == "0");
+        if !no_spares {
+            step("add-number -> QR, a spare browser ready");
+            report.qr_spare = sections::qr(&run, args.qr, true)
+                .await
+                .map_err(|e| report.note(e))
+                .ok();
+        }
     }
-    if args.wants("memory") && args.flags.iter().any(|f| f == "tuned") {
+    if args.wants("memory") && args.flags.iter().any(|f| f == "tuned") && args.weights.contains(&0)
+    {
         memory_table(args, &mut run, report).await;
     }
     if args.wants("send") {
@@ -182,7 +217,10 @@ async fn tuned_run(args: &Args, report: &mut Report) {
 
 async fn memory_table(args: &Args, run: &mut Run, report: &mut Report) {
     for &n in &args.memory_n {
-        step(&format!("memory, {} flags, N = {n}", run.flags));
+        step(&format!(
+            "memory, {} flags, page weight {} MiB, N = {n}",
+            run.flags, run.page_weight_mib
+        ));
         if let Err(e) = run.ensure_linked(n).await {
             report.note(format!("memory N = {n} ({}): {e}", run.flags));
             return;
@@ -207,6 +245,25 @@ async fn find_max(run: &mut Run, max: usize, settle: u64) -> sections::MemoryRow
     sections::memory(run)
 }
 
-fn step(what: &str) {
+/// The curve on a gateway of its own (so that it starts from no connection), then its chart.
+async fn curve_run(args: &Args, report: &mut Report) {
+    let mut run = Run::start(args, "tuned", args.curve_weight).await;
+    let curve = curve::measure(&mut run, &args.curve_n, args.settle_secs, args.idle_secs).await;
+    run.finish().await;
+    if curve.points.len() < args.curve_n.len() {
+        report.note(format!(
+            "curve: {} of {} points",
+            curve.points.len(),
+            args.curve_n.len()
+        ));
+    }
+    match std::fs::write(&args.svg, svg::chart(&curve)) {
+        Ok(()) => eprintln!("chart written to {}", args.svg.display()),
+        Err(e) => report.note(format!("chart not written to {}: {e}", args.svg.display())),
+    }
+    report.curve = Some(curve);
+}
+
+pub fn step(what: &str) {
     eprintln!("== {what}");
 }

@@ -10,6 +10,8 @@ use crate::stats::Summary;
 pub struct Report {
     pub machine: Machine,
     pub qr: Option<Summary>,
+    /// Each call made once a warm spare browser was ready.
+    pub qr_spare: Option<Summary>,
     pub memory: Vec<MemoryRow>,
     pub send: Vec<SendResult>,
     pub webhook: Option<Summary>,
@@ -19,6 +21,7 @@ pub struct Report {
     pub numbers: Option<Summary>,
     pub history: Option<crate::chats::HistoryResult>,
     pub media: Option<crate::media::MediaReport>,
+    pub curve: Option<crate::curve::Curve>,
     pub notes: Vec<String>,
 }
 
@@ -46,12 +49,14 @@ impl Report {
                     .to_owned(),
             },
             qr: None,
+            qr_spare: None,
             memory: Vec::new(),
             send: Vec::new(),
             webhook: None,
             rps: None,
             restore: None,
             media: None,
+            curve: None,
             max_n: None,
             numbers: None,
             history: None,
@@ -92,7 +97,13 @@ impl Report {
             )
         };
         if let Some(s) = &self.qr {
-            t += &format!("| add-number -> QR | {} |\n", lat(s, "p95"));
+            t += &format!("| add-number -> QR, back to back | {} |\n", lat(s, "p95"));
+        }
+        if let Some(s) = &self.qr_spare {
+            t += &format!(
+                "| add-number -> QR, a spare browser ready (or 20 s waited) | {} |\n",
+                lat(s, "p95")
+            );
         }
         for s in &self.send {
             t += &format!(
@@ -143,21 +154,6 @@ impl Report {
                 r.clients, r.listed_connections, r.requests_per_second, r.errors
             );
         }
-        if !self.memory.is_empty() || self.max_n.is_some() {
-            t += "\n| flags | N | PSS per session (browsers + gateway) / N | browser tree PSS | processes per browser | gateway PSS | total PSS |\n|---|---|---|---|---|---|---|\n";
-            for r in self.memory.iter().chain(self.max_n.iter()) {
-                t += &format!(
-                    "| {} | {} | {:.1} MiB | {:.1} MiB | {:.1} | {:.1} MiB | {:.0} MiB |\n",
-                    r.flags,
-                    r.connections,
-                    r.per_session_mib,
-                    r.browser_pss_mib,
-                    r.processes_per_browser,
-                    r.gateway_pss_mib,
-                    r.total_pss_mib
-                );
-            }
-        }
         if let Some(m) = &self.media {
             for s in &m.sends {
                 t += &format!(
@@ -178,6 +174,25 @@ impl Report {
                 m.file_mib, m.rss_before_mib, m.rss_peak_mib, m.rss_growth_ratio
             );
         }
+        if !self.memory.is_empty() || self.max_n.is_some() {
+            t += "\n| flags | page weight | N | PSS per session (browsers + gateway) / N | browser tree PSS | processes per browser | gateway PSS | total PSS |\n|---|---|---|---|---|---|---|---|\n";
+            for r in self.memory.iter().chain(self.max_n.iter()) {
+                t += &format!(
+                    "| {} | {} MiB | {} | {:.1} MiB | {:.1} MiB | {:.1} | {:.1} MiB | {:.0} MiB |\n",
+                    r.flags,
+                    r.page_weight_mib,
+                    r.connections,
+                    r.per_session_mib,
+                    r.browser_pss_mib,
+                    r.processes_per_browser,
+                    r.gateway_pss_mib,
+                    r.total_pss_mib
+                );
+            }
+        }
+        if let Some(c) = &self.curve {
+            t += &curve_table(c);
+        }
         for n in &self.notes {
             t += &format!("\nnote: {n}");
         }
@@ -196,4 +211,68 @@ fn chromium_version() -> String {
             Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
         })
         .unwrap_or_else(|| "Chromium version unknown".into())
+}
+
+impl Report {
+    /// The rows the chosen sections should have printed and did not (a section that failed).
+    pub fn missing(&self, args: &Args) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut need = |section: &str, present: bool| {
+            if args.wants(section) && !present {
+                out.push(section.to_owned());
+            }
+        };
+        let no_spares = args
+            .env
+            .iter()
+            .any(|(k, v)| k == "SPARE_BROWSERS" && v == "0");
+        need(
+            "qr",
+            self.qr.is_some() && (no_spares || self.qr_spare.is_some()),
+        );
+        need("send", self.send.len() == 2);
+        need("webhook", self.webhook.is_some());
+        need("rps", self.rps.is_some());
+        need("restore", self.restore.is_some());
+        need("numbers", self.numbers.is_some());
+        need("history", self.history.is_some());
+        need("media", self.media.is_some());
+        let rows = args.memory_n.len() * args.flags.len() * args.weights.len();
+        need("memory", self.memory.len() == rows);
+        if args.curve && self.curve.as_ref().map_or(0, |c| c.points.len()) < args.curve_n.len() {
+            out.push("curve".to_owned());
+        }
+        if !self.notes.is_empty() {
+            out.push(format!("{} note(s)", self.notes.len()));
+        }
+        out
+    }
+}
+
+fn curve_table(c: &crate::curve::Curve) -> String {
+    let mut t = "\n| N | PSS per session | total PSS | idle CPU, all | idle CPU per session | load average |\n|---|---|---|---|---|---|\n".to_owned();
+    for p in &c.points {
+        t += &format!(
+            "| {} | {:.1} MiB | {:.0} MiB | {:.2} % | {:.3} % | {} |\n",
+            p.memory.connections,
+            p.memory.per_session_mib,
+            p.memory.total_pss_mib,
+            p.idle_cpu_percent,
+            p.idle_cpu_percent_per_session,
+            p.load
+        );
+    }
+    if let Some(f) = c.memory_fit {
+        t += &format!(
+            "\nmemory (least squares on the totals): fixed {:.1} MiB + marginal {:.1} MiB per session\n",
+            f.fixed, f.marginal
+        );
+    }
+    if let Some(f) = c.cpu_fit {
+        t += &format!(
+            "idle CPU (least squares on the totals): fixed {:.2} % + marginal {:.3} % of a core per session\n",
+            f.fixed, f.marginal
+        );
+    }
+    t
 }

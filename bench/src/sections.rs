@@ -17,9 +17,14 @@ const RECIPIENT: &str = "923339998877";
 const MIB: f64 = 1024.0 * 1024.0;
 
 /// add-number until the QR is in the response, one at a time; each connection is then removed.
-pub async fn qr(run: &Run, count: usize) -> Result<Summary> {
+/// With `spare_ready`, each call first waits (up to 20 s) until the gateway reports a warm spare
+/// browser ready (`wa_spare_browsers`), as a call that does not come in a burst finds it.
+pub async fn qr(run: &Run, count: usize, spare_ready: bool) -> Result<Summary> {
     let mut samples = Vec::with_capacity(count);
     for _ in 0..count {
+        if spare_ready {
+            wait_spare(run).await;
+        }
         let started = Instant::now();
         let id = run.api().add_number().await?;
         samples.push(started.elapsed());
@@ -28,9 +33,21 @@ pub async fn qr(run: &Run, count: usize) -> Result<Summary> {
     summarize(&samples).ok_or_else(|| "no samples".into())
 }
 
+async fn wait_spare(run: &Run) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let text = run.api().metrics().await.unwrap_or_default();
+        if metric_sum(&text, "wa_spare_browsers") >= 1.0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct MemoryRow {
     pub flags: String,
+    pub page_weight_mib: u32,
     pub connections: usize,
     pub browsers_found: usize,
     pub processes_per_browser: f64,
@@ -59,6 +76,7 @@ pub fn memory(run: &Run) -> MemoryRow {
     let found = trees.len().max(1) as f64;
     MemoryRow {
         flags: run.flags.clone(),
+        page_weight_mib: run.page_weight_mib,
         connections: run.linked.len(),
         browsers_found: trees.len(),
         processes_per_browser: procs as f64 / found,

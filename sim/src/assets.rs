@@ -19,6 +19,7 @@ const SCRIPT_PARTS: &[&str] = &[
     include_str!("../assets/people.js"),
     include_str!("../assets/rich.js"),
     include_str!("../assets/media.js"),
+    include_str!("../assets/weight.js"),
 ];
 
 /// The page script, `/static/app.js`.

@@ -24,6 +24,9 @@ pub struct SimConfig {
     /// A linked device offline (no page holding its credentials) longer than this is unlinked,
     /// as WhatsApp does after about 14 days; it finds out at its next connect.
     pub unlink_offline_after: Duration,
+    /// MiB the page holds once loaded (JS heap and DOM, `assets/weight.js`), so that memory
+    /// figures are taken against a page as heavy as the real one; 0 = the bare page.
+    pub page_weight_mib: u32,
 }
 
 /// WhatsApp's limit for a companion device offline, as its help pages give it.
@@ -139,6 +142,7 @@ impl Default for SimConfig {
             acks: AckBehaviour::default(),
             version: "2.3000.1017054665".to_string(),
             unlink_offline_after: UNLINK_OFFLINE_AFTER,
+            page_weight_mib: 0,
         }
     }
 }

@@ -70,6 +70,7 @@ async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
         "oldSendSeen": modules.old_forms.contains("sendSeen"),
         "advOldHome": modules.old_forms.contains("advSecret"),
         "noKeySerialized": modules.no_key_serialized,
+        "weightMib": core.config.page_weight_mib,
     });
     // `</` cannot end the JSON script element early once escaped.
     let boot = boot.to_string().replace("</", "<\\/");

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use wa_sim::{SimConfig, Simulator};
 
 const USAGE: &str = concat!(
-    "usage: wa-sim [--port N] [--host ADDR] [--state-dir DIR] [--fast]\n",
+    "usage: wa-sim [--port N] [--host ADDR] [--state-dir DIR] [--fast] [--page-weight MIB]\n",
     "  --port N         listen on port N (default 7000; 0 = any free port)\n",
     "  --host ADDR      listen address (default 127.0.0.1)\n",
     "  --state-dir DIR  keep accounts and linked devices in DIR/state.json across restarts\n",
     "  --fast           test timings (QR refs every 2-3 s, acks 50-150 ms apart)\n",
-    "  --unlink-offline-after SECS  unlink a device offline longer than this (default 14 days)",
+    "  --unlink-offline-after SECS  unlink a device offline longer than this (default 14 days)\n",
+    "  --page-weight M  the page holds M MiB of JS heap and DOM, like the real site (default 0)",
 );
 
 fn parse_args() -> Result<SimConfig, String> {
@@ -33,11 +34,18 @@ fn parse_args() -> Result<SimConfig, String> {
                     args.next().ok_or("--state-dir needs a value")?,
                 ))
             }
+            "--page-weight" => {
+                let value = args.next().ok_or("--page-weight needs a value (MiB)")?;
+                config.page_weight_mib = value
+                    .parse()
+                    .map_err(|_| format!("bad page weight {value:?} (MiB)"))?;
+            }
             "--fast" => {
                 config = SimConfig {
                     port: config.port,
                     state_dir: config.state_dir,
                     unlink_offline_after: config.unlink_offline_after,
+                    page_weight_mib: config.page_weight_mib,
                     ..SimConfig::fast()
                 }
             }

@@ -85,6 +85,8 @@ pub struct Config {
     /// Which Chromium flag set each browser gets.
     pub chrome_flags: ChromeFlags,
     pub max_sessions: usize,
+    /// Warm spare browsers kept ready for add-number (`whatsapp::spare`).
+    pub spare_browsers: usize,
     /// QR codes shown to one pending connection before it ends with `QR_TIMEOUT`.
     pub qr_max_retries: u32,
     /// How long `add-number` waits for the first QR code.
@@ -161,6 +163,10 @@ pub struct WebhookSettings {
     pub concurrency: usize,
     /// Where tenant keys' webhooks may go (the admin's and `WEBHOOK_URL` go anywhere).
     pub targets: AddressPolicy,
+    /// `message` media up to this many bytes rides inline in the webhook (0 = never).
+    pub inline_media_max: u64,
+    /// What is stored on arrival (`MEDIA_AUTO_DOWNLOAD`): only that can be inlined.
+    pub auto_download: AutoDownload,
 }
 
 /// Why the gateway cannot start with these settings; each names the variable to fix.
@@ -198,6 +204,7 @@ impl Config {
             chrome_path,
             chrome_flags: env.get(&t::CHROME_FLAGS)?,
             max_sessions: env.get(&t::MAX_SESSIONS)?,
+            spare_browsers: env.get(&t::SPARE_BROWSERS)?,
             qr_max_retries: env.get(&t::QR_MAX_RETRIES)?,
             qr_wait_timeout: env.get(&t::QR_WAIT_TIMEOUT_SECS)?,
             send_ready_timeout: env.get(&t::SEND_READY_TIMEOUT_SECS)?,
@@ -265,6 +272,8 @@ impl WebhookSettings {
                     .unwrap_or_default()
                     .into(),
             },
+            inline_media_max: env.get(&t::WEBHOOK_INLINE_MEDIA_MAX)? as u64,
+            auto_download: env.get(&t::MEDIA_AUTO_DOWNLOAD)?,
         })
     }
 }

@@ -102,6 +102,8 @@ table! {
     CHROME_FLAGS: ChromeFlags = Value("tuned"), Plain,
         "`tuned` (the measured flag set, new-tab page closed) or `plain` (base flags only, for comparison)";
     MAX_SESSIONS: usize = Value("50"), Plain, "connections pending or connected at once";
+    SPARE_BROWSERS: usize = Value("1"), Plain,
+        "warm browsers kept ready for add-number (its QR comes without a browser launch); `0` = none";
     QR_MAX_RETRIES: u32 = Value("10"), Plain,
         "QR (or pairing) codes per pending connection before `QR_TIMEOUT`";
     QR_WAIT_TIMEOUT_SECS: Duration = Value("45"), Seconds,
@@ -173,6 +175,8 @@ table! {
         "longest a sleeping number stays offline (below WhatsApp's ~14-day unlink; at most 13d)", nonzero;
     MAX_AWAKE: usize = Unset("unlimited"), Plain,
         "browsers of linked numbers at once; the least recently active awake number sleeps to make room";
+    WEBHOOK_INLINE_MEDIA_MAX: usize = Value("0"), Plain,
+        "`message` webhooks carry media up to this many bytes inline, base64 (`media.data`; 0 = never)";
 }
 
 impl Setting {

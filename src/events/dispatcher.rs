@@ -232,9 +232,10 @@ impl Dispatcher {
 
     /// One POST of the event to the delivery's webhook.
     async fn post(&self, delivery: &mut Delivery) -> StoreResult<Outcome> {
-        let Some(event) = self.store.get_event(&delivery.event_id).await? else {
+        let Some(mut event) = self.store.get_event(&delivery.event_id).await? else {
             return Ok(refused("the event is no longer stored"));
         };
+        super::inline_media::inline(self.store.as_ref(), &self.settings, &mut event).await?;
         let (url, secret, headers, http) = match delivery.target {
             WebhookTarget::Global => match &self.settings.url {
                 Some(url) => (

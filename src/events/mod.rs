@@ -4,6 +4,7 @@
 pub mod dispatcher;
 pub mod event;
 pub mod fanout;
+mod inline_media;
 pub mod rich_data;
 pub mod schema;
 mod signature;

@@ -142,14 +142,17 @@ pub async fn list(
     Auth(caller): Auth,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ConnectionSummary>>, ApiError> {
-    let records = state.store.list_connections(q.archived).await?;
+    let records = state
+        .connection_lists
+        .list(&state.store, q.archived)
+        .await?;
     let mut summaries = Vec::new();
-    for c in records.into_iter().filter(|c| caller.owns(c)) {
+    for c in records.iter().filter(|c| caller.owns(c)) {
         let sleep = state.manager.sleep_view(&c.connection_id).await;
         summaries.push(ConnectionSummary {
-            connection_id: c.connection_id,
+            connection_id: c.connection_id.clone(),
             status: c.status,
-            number: c.whatsapp_number,
+            number: c.whatsapp_number.clone(),
             last_active: c.last_active,
             awake: sleep.awake,
             last_awake: sleep.last_awake,

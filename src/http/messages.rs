@@ -111,10 +111,12 @@ pub async fn send(
     let connection = state.owned(&caller, &id).await?;
     let text = send_text(&req, spec.as_ref())?;
     let key = idempotency_key(&headers)?;
+    let started = std::time::Instant::now();
     let media = match &spec {
         Some(spec) => Some(super::media::prepare(&state, spec, upload).await?),
         None => None,
     };
+    let spooled = started.elapsed();
     let mut message = req.rich.apply(OutgoingMessage::text(text))?;
     let mut staged = None;
     if let Some(media) = &media {
@@ -128,7 +130,18 @@ pub async fn send(
         message,
         idempotency_key: key,
     };
+    let staged_in = started.elapsed();
     let sent: Result<Receipt<SendResponse>, _> = state.manager.send(out).await;
+    if let Some(media) = &media {
+        // Where a media send's time goes (docs/PERFORMANCE.md): type, staging, the page's send.
+        tracing::debug!(
+            bytes = media.file.len,
+            prepare_ms = spooled.as_millis() as u64,
+            stage_ms = (staged_in - spooled).as_millis() as u64,
+            send_ms = (started.elapsed() - staged_in).as_millis() as u64,
+            "media send timings"
+        );
+    }
     if let Some(token) = staged {
         crate::media::release(&state.manager, &connection, &token).await;
     }
@@ -220,6 +233,14 @@ pub struct MessageView {
     #[schema(value_type = std::collections::BTreeMap<String, DateTime<Utc>>)]
     status_times: serde_json::Map<String, Value>,
     acks: Vec<AckStep>,
+    /// What the message's media is; `url` downloads the bytes.
+    media: Option<crate::media::MessageMedia>,
+    /// Its text or caption was edited (`editedAt` says when, last).
+    edited: bool,
+    edited_at: Option<DateTime<Utc>>,
+    /// Deleted for everyone: `body` and `media` are gone.
+    revoked: bool,
+    revoked_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -250,6 +271,11 @@ impl From<MessageRecord> for MessageView {
             ack: m.ack,
             status_times,
             acks: m.acks,
+            media: m.media,
+            edited: m.edited_at.is_some(),
+            edited_at: m.edited_at,
+            revoked: m.revoked_at.is_some(),
+            revoked_at: m.revoked_at,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

@@ -13,6 +13,7 @@ mod health;
 mod json;
 mod keys;
 mod limits;
+pub mod list_batch;
 mod me;
 mod media;
 mod message_actions;

@@ -27,6 +27,8 @@ pub struct AppState {
     pub wa_web: Arc<crate::whatsapp::WaWebProbe>,
     /// Paces each connection's number look-ups.
     pub lookups: Arc<super::numbers::LookupPacer>,
+    /// Shares one store query between concurrent `GET /wa/connections`.
+    pub connection_lists: Arc<super::list_batch::ListBatcher>,
 }
 
 impl AppState {

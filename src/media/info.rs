@@ -23,6 +23,10 @@ pub struct MessageMedia {
     pub duration: Option<f64>,
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// The bytes, base64: only in webhook deliveries of `message`, when the media was stored on
+    /// arrival (`MEDIA_AUTO_DOWNLOAD`) and is at most `WEBHOOK_INLINE_MEDIA_MAX` bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
 }
 
 impl MessageMedia {

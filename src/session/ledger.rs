@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::events::{Envelope, Event, EventBus};
-use crate::store::{ConnectionPatch, MessageRecord, Store, StoreError, StoreResult};
+use crate::store::{ConnectionPatch, MessageChange, MessageRecord, Store, StoreError, StoreResult};
 
 const RETRY_EVERY: Duration = Duration::from_secs(1);
 /// A chat flood during a long outage must not exhaust memory; past this the oldest writes go
@@ -28,6 +28,10 @@ enum Write {
         message_id: String,
         ack: i64,
         at: DateTime<Utc>,
+    },
+    Change {
+        message_id: String,
+        change: MessageChange,
     },
 }
 
@@ -85,6 +89,15 @@ impl Ledger {
             message_id: message_id.to_owned(),
             ack,
             at: crate::store::now(),
+        };
+        self.push(write).await;
+    }
+
+    /// Applies an edit or a delete to a tracked message (an untracked one is left alone).
+    pub async fn record_change(&mut self, message_id: &str, change: MessageChange) {
+        let write = Write::Change {
+            message_id: message_id.to_owned(),
+            change,
         };
         self.push(write).await;
     }
@@ -158,6 +171,15 @@ async fn apply(
                 .await?;
             if updated.is_none() {
                 tracing::debug!(message_id = %message_id, "ack for a message that is not tracked");
+            }
+            Ok(())
+        }
+        Write::Change { message_id, change } => {
+            let updated = store
+                .change_message(connection_id, message_id, change)
+                .await?;
+            if updated.is_none() {
+                tracing::debug!(message_id = %message_id, "change of a message that is not tracked");
             }
             Ok(())
         }

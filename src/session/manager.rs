@@ -109,9 +109,15 @@ impl SessionManager {
         webhook: Option<WebhookConfig>,
         phone: Option<PhoneNumber>,
     ) -> Result<(Connection, Option<LinkCode>), ManagerError> {
-        let id = Uuid::new_v4().to_string();
+        // A warm spare browser runs on the profile of the id it hands out (`SPARE_BROWSERS`).
+        let spare = self.deps.launcher.take_spare();
+        let id = spare.clone().unwrap_or_else(|| Uuid::new_v4().to_string());
         let mode = phone.map_or(Mode::New, Mode::ByPhone);
-        let handle = self.start_pending(&id, tenant, webhook, mode).await?;
+        let started = self.start_pending(&id, tenant, webhook, mode).await;
+        if let (Err(_), Some(spare)) = (&started, &spare) {
+            self.deps.launcher.give_back(spare);
+        }
+        let handle = started?;
         let code = self.first_code(&handle).await?;
         let record = self.get(&id).await?;
         Ok((record, code))
@@ -420,6 +426,7 @@ impl SessionManager {
             let _ = e.task.await;
         });
         futures::future::join_all(closing).await;
+        self.deps.launcher.shutdown().await;
     }
 }
 

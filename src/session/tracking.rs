@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::ChatId;
-use crate::store::{MessageDirection, MessageRecord, MessageStatus};
-use crate::whatsapp::WaMessage;
+use crate::store::{MessageChange, MessageDirection, MessageRecord, MessageStatus};
+use crate::whatsapp::{PageEvent, WaMessage};
 
 /// A message this gateway just sent.
 pub fn sent(
@@ -33,6 +33,9 @@ pub fn sent(
         status: MessageStatus::from_ack(ack),
         ack,
         acks: Vec::new(),
+        media: None,
+        edited_at: None,
+        revoked_at: None,
         created_at: now,
         updated_at: now,
     }
@@ -46,6 +49,36 @@ impl MessageRecord {
             self.kind = Some(kind.to_owned());
         }
         self
+    }
+
+    /// The media of the sent message as the page reported it, served by the gateway.
+    pub fn with_media(mut self, media: Option<crate::media::MessageMedia>) -> Self {
+        self.media = media.map(|m| m.served_as(Some(&self.message_id)));
+        self
+    }
+}
+
+/// The change an edit or delete reported by the page makes to its tracked message.
+pub fn change(event: &PageEvent) -> Option<(String, MessageChange)> {
+    let now = crate::store::now();
+    match event {
+        PageEvent::MessageEdit(e) => {
+            let at = e.t.and_then(DateTime::<Utc>::from_timestamp_millis);
+            let text = e.new_text.clone();
+            let change = MessageChange::Edited {
+                text,
+                at: at.unwrap_or(now),
+            };
+            Some((e.id.clone()?, change))
+        }
+        PageEvent::MessageRevoke(r) => {
+            let at = r.t.and_then(|t| DateTime::<Utc>::from_timestamp(t, 0));
+            let change = MessageChange::Revoked {
+                at: at.unwrap_or(now),
+            };
+            Some((r.id.clone()?, change))
+        }
+        _ => None,
     }
 }
 
@@ -78,10 +111,16 @@ pub fn seen(connection_id: &str, m: &WaMessage) -> Option<MessageRecord> {
         author: m.author.clone(),
         kind: m.kind.clone(),
         body: m.body.clone(),
+        media: m
+            .media
+            .clone()
+            .map(|media| media.served_as(m.id.as_deref())),
         timestamp: m.t.and_then(|t| DateTime::<Utc>::from_timestamp(t, 0)),
         status,
         ack,
         acks: Vec::new(),
+        edited_at: None,
+        revoked_at: None,
         created_at: now,
         updated_at: now,
     })

@@ -60,6 +60,9 @@ mod tests {
             status: MessageStatus::Pending,
             ack: 0,
             acks: Vec::new(),
+            media: None,
+            edited_at: None,
+            revoked_at: None,
             created_at: at,
             updated_at: at,
         }

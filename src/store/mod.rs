@@ -4,6 +4,7 @@
 
 mod ack;
 pub mod archive;
+mod changes;
 mod checksum;
 mod media;
 pub mod mongo;
@@ -15,6 +16,7 @@ pub mod sqlite;
 mod tracking;
 mod types;
 
+pub use changes::MessageChange;
 pub use media::{MediaRepo, MediaStream, StoredMedia};
 pub use numbers::{NumberCheck, NumberCheckRepo};
 pub use sleep::{SleepRecord, SleepRepo};
@@ -149,6 +151,14 @@ pub trait MessageRepo: Send + Sync {
     ) -> StoreResult<Option<MessageRecord>>;
     /// Newest first.
     async fn list_messages(&self, filter: &MessageFilter) -> StoreResult<Vec<MessageRecord>>;
+    /// Records an edit or a delete (see `MessageRecord::apply_change`) atomically, like an ack.
+    /// Returns the updated record, `None` if the message is unknown.
+    async fn change_message(
+        &self,
+        connection_id: &str,
+        message_id: &str,
+        change: &MessageChange,
+    ) -> StoreResult<Option<MessageRecord>>;
 }
 
 /// `Idempotency-Key` bookkeeping for sends, per connection.

@@ -165,6 +165,12 @@ pub struct MessageRecord {
     /// Highest ack seen (-1 once failed).
     pub ack: i64,
     pub acks: Vec<AckStep>,
+    /// What the message's media is (the bytes: `GET /wa/messages/{id}/media`).
+    pub media: Option<crate::media::MessageMedia>,
+    /// When its text or caption was last edited.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// When it was deleted for everyone (its body and media are gone then).
+    pub revoked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -122,6 +122,9 @@ pub struct SendReply {
     /// WhatsApp's type of the sent message (`chat`, `location`, `vcard`, `poll_creation`, …).
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
+    /// What the sent media is (mimetype, size, sha256, …), as on a reported message.
+    #[serde(default)]
+    pub media: Option<crate::media::MessageMedia>,
 }
 
 /// What `linkByPhone` answers: the first code, or why there is none.
@@ -160,25 +163,81 @@ pub struct ChromiumDriver {
     loading: Mutex<Option<JoinHandle<()>>>,
 }
 
+/// A launched browser with its blank page, not yet wired to a session: what a warm spare holds
+/// (see [`super::spare`]). Wiring it (the binding, the script) takes milliseconds; launching it
+/// most of a second.
+pub struct WarmBrowser {
+    process: BrowserProcess,
+    page: Page,
+    gone_rx: mpsc::Receiver<()>,
+    spec: LaunchSpec,
+}
+
+impl WarmBrowser {
+    /// Starts Chromium on `spec`'s profile with one blank page.
+    pub async fn launch(spec: &LaunchSpec) -> Result<Self, DriverError> {
+        let (gone_tx, gone_rx) = mpsc::channel(1);
+        let process = BrowserProcess::launch(spec, gone_tx).await?;
+        match open_page(&process).await {
+            Ok(page) => Ok(Self {
+                process,
+                page,
+                gone_rx,
+                spec: spec.clone(),
+            }),
+            Err(e) => {
+                process.close().await;
+                Err(e)
+            }
+        }
+    }
+
+    pub fn spec(&self) -> &LaunchSpec {
+        &self.spec
+    }
+
+    /// False once the browser died (crashed or killed) while it waited.
+    pub fn is_alive(&self) -> bool {
+        !self.gone_rx.is_closed() && self.gone_rx.is_empty()
+    }
+
+    /// Closes headless Chromium's own new-tab page (a renderer a spare would keep for nothing).
+    pub async fn close_other_tabs(&self) {
+        close_other_tabs(&self.process, &self.page).await;
+    }
+
+    pub async fn close(self) {
+        self.process.close().await;
+    }
+}
+
 impl ChromiumDriver {
     /// Launches the browser and wires the binding and the script; [`Driver::open`] loads the page.
-    async fn start(
+    pub(crate) async fn start(
         spec: &LaunchSpec,
         generation: u64,
         signals: mpsc::Sender<Signal>,
     ) -> Result<Box<Self>, DriverError> {
-        let (gone_tx, gone_rx) = mpsc::channel(1);
-        let process = BrowserProcess::launch(spec, gone_tx).await?;
+        let warm = WarmBrowser::launch(spec).await?;
+        Self::from_warm(warm, generation, signals).await
+    }
+
+    /// Wires a launched browser to a session: its signals carry `generation`.
+    pub(crate) async fn from_warm(
+        warm: WarmBrowser,
+        generation: u64,
+        signals: mpsc::Sender<Signal>,
+    ) -> Result<Box<Self>, DriverError> {
+        let WarmBrowser {
+            process,
+            page,
+            gone_rx,
+            spec,
+        } = warm;
         let mut driver = Box::new(Self {
-            page: match open_page(&process).await {
-                Ok(page) => page,
-                Err(e) => {
-                    process.close().await;
-                    return Err(e);
-                }
-            },
+            page,
             process: Arc::new(process),
-            spec: spec.clone(),
+            spec,
             generation,
             signals,
             tasks: Vec::new(),

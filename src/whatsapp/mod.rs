@@ -13,6 +13,7 @@ mod load;
 mod outgoing;
 mod port;
 pub mod probe;
+pub mod spare;
 pub mod sweep;
 
 pub use browser::BrowserProcess;

@@ -66,4 +66,16 @@ pub trait Launcher: Send + Sync {
         generation: u64,
         signals: mpsc::Sender<Signal>,
     ) -> Result<Box<dyn Driver>, DriverError>;
+
+    /// A connection id whose browser is already running (a warm spare, launched on that id's
+    /// profile), taken for a new connection; `None` when no spare is ready.
+    fn take_spare(&self) -> Option<String> {
+        None
+    }
+
+    /// Returns a spare taken for a connection that was not created after all.
+    fn give_back(&self, _id: &str) {}
+
+    /// Closes what the launcher holds besides the sessions' browsers (the spares), and waits.
+    async fn shutdown(&self) {}
 }

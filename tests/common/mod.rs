@@ -67,6 +67,9 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         ("SESSION_SETTLE_SECS".into(), "6".into()),
         // Tests send bursts on purpose; the pacing test sets its own interval.
         ("SEND_MIN_INTERVAL_MS".into(), "0".into()),
+        // No warm spare browser unless a test asks for one (tests/spare_browser.rs): every
+        // other test counts only its connections' browsers, and the machine is small.
+        ("SPARE_BROWSERS".into(), "0".into()),
     ]);
     for (k, v) in opts.env {
         vars.insert(k.into(), v);

@@ -35,6 +35,7 @@ impl GatewayProcess {
         let mut guard = guard::command(Path::new(BINARY), BINARY)
             .current_dir(dir)
             .env("SEND_MIN_INTERVAL_MS", "0")
+            .env("SPARE_BROWSERS", "0")
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .env("PORT", "0")
             .env("LOG_FORMAT", "json")

@@ -1,6 +1,9 @@
 //! Tracked messages and their acks; each case runs once per backend (see `contract!`).
 
-use wa_gateway::store::{MessageDirection, MessageFilter, MessageRecord, MessageStatus};
+use chrono::SubsecRound;
+use wa_gateway::store::{
+    MessageChange, MessageDirection, MessageFilter, MessageRecord, MessageStatus,
+};
 
 use super::*;
 
@@ -26,6 +29,9 @@ fn message(connection_id: &str, message_id: &str, direction: MessageDirection) -
         },
         ack: 0,
         acks: Vec::new(),
+        media: None,
+        edited_at: None,
+        revoked_at: None,
         created_at: at,
         updated_at: at,
     }
@@ -236,4 +242,62 @@ pub async fn messages_list_newest_first_by_direction_and_page(h: Harness) {
     let c2 = h.store.list_messages(&other).await.unwrap();
     assert_eq!(c2.len(), 1);
     assert_eq!(c2[0].connection_id, "c2");
+}
+
+pub async fn media_edits_and_deletes_are_kept_and_an_ack_meanwhile_is_not_lost(h: Harness) {
+    let mut m = message("c1", "false_1@c.us_MEDIA", MessageDirection::Inbound);
+    m.media = Some(wa_gateway::media::MessageMedia {
+        mimetype: Some("image/png".into()),
+        size: Some(70),
+        sha256: Some("ab".repeat(32)),
+        caption: Some("look".into()),
+        width: Some(640),
+        duration: Some(1.5),
+        ..Default::default()
+    });
+    h.store.insert_message(&m).await.unwrap();
+    let read = h.store.get_message(&m.message_id, None).await.unwrap();
+    assert_eq!(read.as_ref(), Some(&m), "media metadata reads back");
+
+    let at = now();
+    let edit = MessageChange::Edited {
+        text: Some("look again".into()),
+        at,
+    };
+    let edited = h.store.change_message("c1", &m.message_id, &edit).await;
+    let edited = edited.unwrap().unwrap();
+    assert_eq!(edited.body.as_deref(), Some("look again"));
+    assert_eq!(
+        edited.media.as_ref().unwrap().caption.as_deref(),
+        Some("look again")
+    );
+    assert_eq!(edited.edited_at, Some(at.trunc_subsecs(3)));
+    h.store
+        .apply_ack("c1", &m.message_id, 3, now())
+        .await
+        .unwrap();
+    let stored = h
+        .store
+        .get_message(&m.message_id, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.body, stored.ack),
+        (edited.body, 3),
+        "the edit survives an ack"
+    );
+
+    let revoke = MessageChange::Revoked { at };
+    let revoked = h.store.change_message("c1", &m.message_id, &revoke).await;
+    let revoked = revoked.unwrap().unwrap();
+    assert_eq!(
+        (revoked.body.as_ref(), revoked.media.as_ref()),
+        (None, None)
+    );
+    assert_eq!(revoked.revoked_at, Some(at.trunc_subsecs(3)));
+    let stored = h.store.get_message(&m.message_id, None).await.unwrap();
+    assert_eq!(stored, Some(revoked));
+    let unknown = h.store.change_message("c2", &m.message_id, &revoke).await;
+    assert_eq!(unknown.unwrap(), None);
 }

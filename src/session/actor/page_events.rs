@@ -108,6 +108,9 @@ impl Session {
             | PageEvent::PollVote(_)
             | PageEvent::MessageEdit(_)
             | PageEvent::MessageRevoke(_)) => {
+                if let Some((id, change)) = tracking::change(&action) {
+                    self.ledger.record_change(&id, change).await;
+                }
                 if let Some(event) = action_payload::event(action) {
                     self.emit(event).await;
                 }

@@ -134,7 +134,8 @@ impl Session {
                 timestamp,
                 ack,
             )
-            .with_kind(reply.kind.as_deref());
+            .with_kind(reply.kind.as_deref())
+            .with_media(reply.media.clone());
             self.ledger.record_message(record).await;
         }
         if !reply.ok {

@@ -15,9 +15,10 @@ use super::codec::{
     required_str,
 };
 use super::{map_err, MongoStore};
+use crate::media::MessageMedia;
 use crate::store::names::{name_of, parse_name};
 use crate::store::{
-    now, AckStep, MessageFilter, MessageRecord, MessageRepo, StoreError, StoreResult,
+    now, AckStep, MessageChange, MessageFilter, MessageRecord, MessageRepo, StoreError, StoreResult,
 };
 
 /// Every lost race means another writer landed, so `n` concurrent acks need at most `n` rounds;
@@ -48,9 +49,28 @@ fn message_doc(m: &MessageRecord) -> Document {
         "status": name_of(&m.status),
         "ack": m.ack,
         "acks": acks_bson(&m.acks),
+        "media": media_bson(m),
+        "editedAt": opt_date(m.edited_at),
+        "revokedAt": opt_date(m.revoked_at),
         "createdAt": date(m.created_at),
         "updatedAt": date(m.updated_at),
         "rev": 0_i64,
+    }
+}
+
+fn media_bson(m: &MessageRecord) -> Bson {
+    // Its fields are strings and numbers only: it always converts.
+    m.media.as_ref().map_or(Bson::Null, |media| {
+        mongodb::bson::to_bson(media).unwrap_or(Bson::Null)
+    })
+}
+
+fn decode_media(d: &Document) -> StoreResult<Option<MessageMedia>> {
+    match d.get("media") {
+        None | Some(Bson::Null) => Ok(None),
+        Some(media) => mongodb::bson::from_bson(media.clone())
+            .map(Some)
+            .map_err(|_| corrupt("media", d)),
     }
 }
 
@@ -89,6 +109,9 @@ fn decode_message(d: &Document) -> StoreResult<MessageRecord> {
         status: parse_name("message status", &required_str(d, "status")?)?,
         ack: require(get_i64(d, "ack")?, "ack", d)?,
         acks,
+        media: decode_media(d)?,
+        edited_at: get_date(d, "editedAt")?,
+        revoked_at: get_date(d, "revokedAt")?,
         created_at: required_date(d, "createdAt")?,
         updated_at: required_date(d, "updatedAt")?,
     })
@@ -196,5 +219,46 @@ impl MessageRepo for MongoStore {
             .await
             .map_err(map_err)?;
         docs.iter().map(decode_message).collect()
+    }
+
+    async fn change_message(
+        &self,
+        connection_id: &str,
+        message_id: &str,
+        change: &MessageChange,
+    ) -> StoreResult<Option<MessageRecord>> {
+        let id = doc! { "connectionId": connection_id, "messageId": message_id };
+        // The same revision guard as acks: an ack landing meanwhile is not overwritten.
+        for _ in 0..ACK_ATTEMPTS {
+            let found = self.messages.find_one(id.clone()).await.map_err(map_err)?;
+            let Some(read) = found else {
+                return Ok(None);
+            };
+            let mut message = decode_message(&read)?;
+            if !message.apply_change(change, now()) {
+                return Ok(Some(message));
+            }
+            let update = doc! {
+                "$set": {
+                    "body": opt_str(message.body.as_deref()),
+                    "media": media_bson(&message),
+                    "editedAt": opt_date(message.edited_at),
+                    "revokedAt": opt_date(message.revoked_at),
+                    "updatedAt": date(message.updated_at),
+                },
+                "$inc": { "rev": 1_i64 },
+            };
+            let result = self
+                .messages
+                .update_one(at_revision(id.clone(), &read), update)
+                .await
+                .map_err(map_err)?;
+            if result.matched_count == 1 {
+                return Ok(Some(message));
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "message kept changing under {ACK_ATTEMPTS} concurrent writes"
+        )))
     }
 }

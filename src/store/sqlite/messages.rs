@@ -11,13 +11,21 @@ use super::rows::{from_json, from_millis, millis, sql_limit, to_json};
 use super::{map_err, SqliteStore};
 use crate::store::names::{name_of, parse_name};
 use crate::store::{
-    now, AckStep, MessageFilter, MessageRecord, MessageRepo, StoreError, StoreResult,
+    now, AckStep, MessageChange, MessageFilter, MessageRecord, MessageRepo, StoreError, StoreResult,
 };
 
 const SELECT_MESSAGE: &str = "
     SELECT seq, message_id, connection_id, direction, chat_id, from_id, to_id, author, kind,
-           body, timestamp, status, ack, acks, created_at, updated_at
+           body, timestamp, status, ack, acks, created_at, updated_at, media, edited_at,
+           revoked_at
     FROM messages";
+
+/// Media metadata and edit/delete times of tracked messages.
+pub(super) const SCHEMA: &str = "
+ALTER TABLE messages ADD COLUMN media TEXT; -- JSON MessageMedia
+ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+ALTER TABLE messages ADD COLUMN revoked_at INTEGER;
+";
 
 #[async_trait]
 impl MessageRepo for SqliteStore {
@@ -91,6 +99,54 @@ impl MessageRepo for SqliteStore {
         })
         .await
     }
+
+    async fn change_message(
+        &self,
+        connection_id: &str,
+        message_id: &str,
+        change: &MessageChange,
+    ) -> StoreResult<Option<MessageRecord>> {
+        let (conn, id, change) = (
+            connection_id.to_owned(),
+            message_id.to_owned(),
+            change.clone(),
+        );
+        self.call(move |db| {
+            let tx = db.transaction().map_err(map_err)?;
+            let sql = format!("{SELECT_MESSAGE} WHERE connection_id = ?1 AND message_id = ?2");
+            let Some(mut message) = query_one(&tx, &sql, vec![text(&conn), text(&id)])? else {
+                return Ok(None);
+            };
+            if message.apply_change(&change, now()) {
+                update_content(&tx, &message)?;
+            }
+            tx.commit().map_err(map_err)?;
+            Ok(Some(message))
+        })
+        .await
+    }
+}
+
+/// Rewrites what an edit or a delete changes; the row is found by its `seq`.
+fn update_content(db: &rusqlite::Connection, m: &MessageRecord) -> StoreResult<()> {
+    db.execute(
+        "UPDATE messages SET body = ?2, media = ?3, edited_at = ?4, revoked_at = ?5,
+            updated_at = ?6 WHERE seq = ?1",
+        params![
+            m.seq,
+            m.body,
+            media_json(m)?,
+            m.edited_at.map(millis),
+            m.revoked_at.map(millis),
+            millis(m.updated_at)
+        ],
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
+fn media_json(m: &MessageRecord) -> StoreResult<Option<String>> {
+    m.media.as_ref().map(to_json).transpose()
 }
 
 fn text(s: &str) -> Value {
@@ -132,8 +188,10 @@ fn acks_json(m: &MessageRecord) -> StoreResult<String> {
 fn insert_row(db: &rusqlite::Connection, m: &MessageRecord) -> StoreResult<()> {
     db.execute(
         "INSERT INTO messages (seq, message_id, connection_id, direction, chat_id, from_id, to_id,
-            author, kind, body, timestamp, status, ack, acks, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            author, kind, body, timestamp, status, ack, acks, created_at, updated_at, media,
+            edited_at, revoked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+            ?19)",
         params![
             m.seq,
             m.message_id,
@@ -151,6 +209,9 @@ fn insert_row(db: &rusqlite::Connection, m: &MessageRecord) -> StoreResult<()> {
             acks_json(m)?,
             millis(m.created_at),
             millis(m.updated_at),
+            media_json(m)?,
+            m.edited_at.map(millis),
+            m.revoked_at.map(millis),
         ],
     )
     .map_err(map_err)?;
@@ -198,6 +259,9 @@ struct RawMessage {
     acks: String,
     created_at: i64,
     updated_at: i64,
+    media: Option<String>,
+    edited_at: Option<i64>,
+    revoked_at: Option<i64>,
 }
 
 impl RawMessage {
@@ -221,6 +285,9 @@ impl RawMessage {
             acks: row.get(13)?,
             created_at: row.get(14)?,
             updated_at: row.get(15)?,
+            media: row.get(16)?,
+            edited_at: row.get(17)?,
+            revoked_at: row.get(18)?,
         })
     }
 
@@ -237,6 +304,9 @@ impl RawMessage {
             timestamp: self.timestamp.map(from_millis).transpose()?,
             created_at: from_millis(self.created_at)?,
             updated_at: from_millis(self.updated_at)?,
+            media: self.media.map(|m| from_json("media", &m)).transpose()?,
+            edited_at: self.edited_at.map(from_millis).transpose()?,
+            revoked_at: self.revoked_at.map(from_millis).transpose()?,
             seq: self.seq,
             message_id: self.message_id,
             connection_id: self.connection_id,

@@ -129,6 +129,8 @@ ALTER TABLE webhooks ADD COLUMN guarded INTEGER NOT NULL DEFAULT 0;
     super::numbers::SCHEMA,
     // Stored inbound media (blobs in DATA_DIR/media).
     super::media::SCHEMA,
+    // Tracked messages keep their media metadata and follow edits and deletes.
+    super::messages::SCHEMA,
     // Hibernation: which linked numbers sleep, and when each wakes next.
     super::sleep::SCHEMA,
 ];

@@ -5,7 +5,9 @@
   const STAGED = new Map();
   const STAGED_TTL_MS = 10 * 60 * 1000;
 
+  // The built-in codecs (Chromium 140+) where present: a byte loop costs ~10 ms per MiB.
   const base64Bytes = (text) => {
+    if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(text);
     const raw = atob(text);
     const bytes = new Uint8Array(raw.length);
     for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
@@ -13,6 +15,7 @@
   };
 
   const bytesBase64 = (bytes, from, to) => {
+    if (typeof bytes.toBase64 === 'function') return bytes.subarray(from, to).toBase64();
     let text = '';
     for (let i = from; i < to; i += 0x8000) {
       text += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(i + 0x8000, to)));

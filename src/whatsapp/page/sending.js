@@ -94,7 +94,9 @@
     if (failure || ack < 0) {
       return { ok: false, code: 'SEND_FAILED', id, ack, detail: failure || 'ack ' + ack };
     }
-    return { ok: true, id, t, ack: ack || 0, type: msg.type };
+    // A media message says what it carries, as a reported message does (page/media.js).
+    const media = stored && stored.directPath ? (await serializeMsg(M, stored)).media : undefined;
+    return { ok: true, id, t, ack: ack || 0, type: msg.type, media };
   }
 
   // Marking the chat read around a send is what a person does; failures here never block a send.

@@ -291,6 +291,7 @@ pub fn accepted(id: &str) -> SendReply {
         code: None,
         detail: None,
         kind: Some("chat".into()),
+        media: None,
     }
 }
 
@@ -304,6 +305,7 @@ pub fn refused(code: &str, detail: &str) -> SendReply {
         code: Some(code.to_owned()),
         detail: Some(detail.to_owned()),
         kind: None,
+        media: None,
     }
 }
 
