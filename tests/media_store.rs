@@ -192,7 +192,7 @@ async fn wanted_types_are_stored_on_arrival_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wanted_types_are_stored_on_arrival_mongo() {
-    on_mongo(wanted_types_are_stored_on_arrival).await;
+    mongo::with_database(wanted_types_are_stored_on_arrival).await;
 }
 
 /// With a short `MEDIA_RETENTION` the supervised sweeper removes the stored copy on its own.
@@ -239,24 +239,6 @@ async fn the_sweeper_removes_media_past_its_retention(mut env: Vec<(&'static str
     app.shutdown().await;
 }
 
-/// Runs `case` against a fresh MongoDB database (dropped afterwards, even after a panic).
-async fn on_mongo<F, Fut>(case: F)
-where
-    F: FnOnce(Vec<(&'static str, String)>) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let Some(uri) = common::skip::mongo_uri() else {
-        return;
-    };
-    let db = mongo::database_name();
-    let env = vec![("MONGO_URI", uri.clone()), ("MONGO_DB", db.clone())];
-    let outcome = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(case(env))).await;
-    mongo::drop_database(&uri, &db).await;
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sweeper_removes_media_past_its_retention_sqlite() {
     the_sweeper_removes_media_past_its_retention(vec![]).await;
@@ -264,7 +246,7 @@ async fn the_sweeper_removes_media_past_its_retention_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sweeper_removes_media_past_its_retention_mongo() {
-    on_mongo(the_sweeper_removes_media_past_its_retention).await;
+    mongo::with_database(the_sweeper_removes_media_past_its_retention).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -274,5 +256,5 @@ async fn stored_media_outlives_the_cdn_until_it_is_swept_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stored_media_outlives_the_cdn_until_it_is_swept_mongo() {
-    on_mongo(stored_media_outlives_the_cdn_until_it_is_swept).await;
+    mongo::with_database(stored_media_outlives_the_cdn_until_it_is_swept).await;
 }

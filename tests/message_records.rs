@@ -251,24 +251,6 @@ async fn small_stored_media_rides_inline_in_the_webhook(mut env: Vec<(&'static s
     app.shutdown().await;
 }
 
-/// Runs `case` against a fresh MongoDB database (dropped afterwards, even after a panic).
-async fn on_mongo<F, Fut>(case: F)
-where
-    F: FnOnce(Vec<(&'static str, String)>) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let Some(uri) = common::skip::mongo_uri() else {
-        return;
-    };
-    let db = mongo::database_name();
-    let env = vec![("MONGO_URI", uri.clone()), ("MONGO_DB", db.clone())];
-    let outcome = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(case(env))).await;
-    mongo::drop_database(&uri, &db).await;
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_keep_media_and_follow_edits_and_deletes_sqlite() {
     records_keep_media_and_follow_edits_and_deletes(vec![]).await;
@@ -276,7 +258,7 @@ async fn records_keep_media_and_follow_edits_and_deletes_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_keep_media_and_follow_edits_and_deletes_mongo() {
-    on_mongo(records_keep_media_and_follow_edits_and_deletes).await;
+    mongo::with_database(records_keep_media_and_follow_edits_and_deletes).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -286,5 +268,5 @@ async fn small_stored_media_rides_inline_in_the_webhook_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn small_stored_media_rides_inline_in_the_webhook_mongo() {
-    on_mongo(small_stored_media_rides_inline_in_the_webhook).await;
+    mongo::with_database(small_stored_media_rides_inline_in_the_webhook).await;
 }

@@ -12,6 +12,25 @@ pub async fn drop_database(uri: &str, name: &str) {
     }
 }
 
+/// Runs `case` with the settings of a fresh MongoDB database (dropped afterwards, even after a
+/// panic); does nothing when no test server is configured.
+pub async fn with_database<F, Fut>(case: F)
+where
+    F: FnOnce(Vec<(&'static str, String)>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(uri) = super::skip::mongo_uri() else {
+        return;
+    };
+    let db = database_name();
+    let env = vec![("MONGO_URI", uri.clone()), ("MONGO_DB", db.clone())];
+    let outcome = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(case(env))).await;
+    drop_database(&uri, &db).await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
 /// A MongoDB-compatible test server of this test's own (SecantusDB from `.ci/venv`), so it can be
 /// stopped and started again on the same storage without disturbing other tests.
 pub struct PrivateServer {
