@@ -288,6 +288,40 @@ async fn stored_credentials_of_an_unlinked_device_go_unpaired_and_are_cleared() 
     sim.shutdown().await;
 }
 
+/// WhatsApp unlinks a companion device that stayed offline too long; the page learns it when it
+/// comes back. A zero limit makes any time offline too long, so no test has to wait it out.
+#[tokio::test]
+async fn a_device_offline_past_the_limit_is_unlinked_when_its_page_comes_back() {
+    let config = SimConfig::fast().with_unlink_offline_after(std::time::Duration::ZERO);
+    let sim = Simulator::start(config).await.unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let browser = TestBrowser::launch(profile.path()).await;
+    link(&browser, &sim, NUMBER).await;
+    browser.close().await;
+    let started = std::time::Instant::now();
+    while sim.linked_devices(NUMBER).iter().any(|d| d.online) {
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the servers see the page gone"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        sim.counters().offline_unlinks,
+        0,
+        "not before it comes back"
+    );
+
+    let browser = TestBrowser::launch(profile.path()).await;
+    browser.open(&sim.base_url()).await;
+    wait_state(&browser, "UNPAIRED").await;
+    shown_qr(&browser).await;
+    assert_eq!(sim.counters().offline_unlinks, 1);
+    assert!(sim.linked_devices(NUMBER).is_empty(), "the device is gone");
+    browser.close().await;
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_renamed_module_makes_require_throw_for_the_old_name() {
     let sim = Simulator::start(SimConfig::fast()).await.unwrap();
