@@ -127,6 +127,43 @@ fn at_revision(mut filter: Document, read: &Document) -> Document {
     filter
 }
 
+impl MongoStore {
+    /// Reads the record, lets `modify` change it (returning the fields to `$set`, or `None` when
+    /// nothing changes) and writes it only if nobody wrote it since the read; retries on a lost
+    /// race. `what` names the concurrent writers in the error.
+    async fn update_at_revision(
+        &self,
+        connection_id: &str,
+        message_id: &str,
+        what: &str,
+        mut modify: impl FnMut(&mut MessageRecord) -> Option<Document>,
+    ) -> StoreResult<Option<MessageRecord>> {
+        let id = doc! { "connectionId": connection_id, "messageId": message_id };
+        for _ in 0..ACK_ATTEMPTS {
+            let found = self.messages.find_one(id.clone()).await.map_err(map_err)?;
+            let Some(read) = found else {
+                return Ok(None);
+            };
+            let mut message = decode_message(&read)?;
+            let Some(set) = modify(&mut message) else {
+                return Ok(Some(message));
+            };
+            let update = doc! { "$set": set, "$inc": { "rev": 1_i64 } };
+            let result = self
+                .messages
+                .update_one(at_revision(id.clone(), &read), update)
+                .await
+                .map_err(map_err)?;
+            if result.matched_count == 1 {
+                return Ok(Some(message));
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "message kept changing under {ACK_ATTEMPTS} concurrent {what}"
+        )))
+    }
+}
+
 #[async_trait]
 impl MessageRepo for MongoStore {
     async fn insert_message(&self, message: &MessageRecord) -> StoreResult<()> {
@@ -144,37 +181,17 @@ impl MessageRepo for MongoStore {
         ack: i64,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<MessageRecord>> {
-        let id = doc! { "connectionId": connection_id, "messageId": message_id };
-        for _ in 0..ACK_ATTEMPTS {
-            let found = self.messages.find_one(id.clone()).await.map_err(map_err)?;
-            let Some(read) = found else {
-                return Ok(None);
-            };
-            let mut message = decode_message(&read)?;
-            if !message.record_ack(ack, at, now()) {
-                return Ok(Some(message));
-            }
-            let update = doc! {
-                "$set": {
+        self.update_at_revision(connection_id, message_id, "acks", |message| {
+            message.record_ack(ack, at, now()).then(|| {
+                doc! {
                     "status": name_of(&message.status),
                     "ack": message.ack,
                     "acks": acks_bson(&message.acks),
                     "updatedAt": date(message.updated_at),
-                },
-                "$inc": { "rev": 1_i64 },
-            };
-            let result = self
-                .messages
-                .update_one(at_revision(id.clone(), &read), update)
-                .await
-                .map_err(map_err)?;
-            if result.matched_count == 1 {
-                return Ok(Some(message));
-            }
-        }
-        Err(StoreError::Unavailable(format!(
-            "message kept changing under {ACK_ATTEMPTS} concurrent acks"
-        )))
+                }
+            })
+        })
+        .await
     }
 
     async fn get_message(
@@ -227,38 +244,18 @@ impl MessageRepo for MongoStore {
         message_id: &str,
         change: &MessageChange,
     ) -> StoreResult<Option<MessageRecord>> {
-        let id = doc! { "connectionId": connection_id, "messageId": message_id };
         // The same revision guard as acks: an ack landing meanwhile is not overwritten.
-        for _ in 0..ACK_ATTEMPTS {
-            let found = self.messages.find_one(id.clone()).await.map_err(map_err)?;
-            let Some(read) = found else {
-                return Ok(None);
-            };
-            let mut message = decode_message(&read)?;
-            if !message.apply_change(change, now()) {
-                return Ok(Some(message));
-            }
-            let update = doc! {
-                "$set": {
+        self.update_at_revision(connection_id, message_id, "writes", |message| {
+            message.apply_change(change, now()).then(|| {
+                doc! {
                     "body": opt_str(message.body.as_deref()),
-                    "media": media_bson(&message),
+                    "media": media_bson(message),
                     "editedAt": opt_date(message.edited_at),
                     "revokedAt": opt_date(message.revoked_at),
                     "updatedAt": date(message.updated_at),
-                },
-                "$inc": { "rev": 1_i64 },
-            };
-            let result = self
-                .messages
-                .update_one(at_revision(id.clone(), &read), update)
-                .await
-                .map_err(map_err)?;
-            if result.matched_count == 1 {
-                return Ok(Some(message));
-            }
-        }
-        Err(StoreError::Unavailable(format!(
-            "message kept changing under {ACK_ATTEMPTS} concurrent writes"
-        )))
+                }
+            })
+        })
+        .await
     }
 }
