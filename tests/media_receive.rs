@@ -22,20 +22,8 @@ fn sha(bytes: &[u8]) -> String {
 
 fn inbound(kind: &str, mimetype: &str, bytes: &[u8]) -> InboundMedia {
     InboundMedia {
-        to: ALICE.into(),
-        from: BOB.into(),
-        kind: kind.into(),
-        mimetype: mimetype.into(),
-        data: STANDARD.encode(bytes),
-        filename: None,
-        caption: None,
-        group: None,
         push_name: Some("Bob".into()),
-        duration: None,
-        width: None,
-        height: None,
-        view_once: false,
-        stage: None,
+        ..InboundMedia::new(ALICE, BOB, kind, mimetype, bytes)
     }
 }
 

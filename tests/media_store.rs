@@ -6,8 +6,6 @@
 
 mod common;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 use wa_sim::InboundMedia;
@@ -22,22 +20,7 @@ fn sha(bytes: &[u8]) -> String {
 }
 
 fn image(bytes: &[u8]) -> InboundMedia {
-    InboundMedia {
-        to: ALICE.into(),
-        from: BOB.into(),
-        kind: "image".into(),
-        mimetype: "image/png".into(),
-        data: STANDARD.encode(bytes),
-        filename: None,
-        caption: None,
-        group: None,
-        push_name: Some("Bob".into()),
-        duration: None,
-        width: None,
-        height: None,
-        view_once: false,
-        stage: None,
-    }
+    inbound("image", "image/png", bytes)
 }
 
 async fn get(app: &TestApp, path: &str, range: Option<&str>) -> reqwest::Response {
@@ -60,14 +43,7 @@ async fn stored_media_outlives_the_cdn_until_it_is_swept(mut env: Vec<(&'static 
     bytes.extend((0..300_000u32).map(|i| (i % 253) as u8));
     let sent = app.sim.send_inbound_media(image(&bytes)).await.unwrap();
     let msg_id = sent["id"].as_str().unwrap().to_owned();
-    eventually("the image is reported", LINK_TIMEOUT, || async {
-        let events = app.events(&id).await;
-        events
-            .into_iter()
-            .any(|e| e.event == "message" && e.data["id"] == msg_id.as_str())
-            .then_some(())
-    })
-    .await;
+    reported(&app, &id, &msg_id).await;
     let url = format!("/wa/messages/{msg_id}/media");
     assert_eq!(app.store.get_media(&id, &msg_id).await.unwrap(), None);
 
@@ -119,9 +95,8 @@ async fn stored_media_outlives_the_cdn_until_it_is_swept(mut env: Vec<(&'static 
 
 fn inbound(kind: &str, mimetype: &str, bytes: &[u8]) -> InboundMedia {
     InboundMedia {
-        kind: kind.into(),
-        mimetype: mimetype.into(),
-        ..image(bytes)
+        push_name: Some("Bob".into()),
+        ..InboundMedia::new(ALICE, BOB, kind, mimetype, bytes)
     }
 }
 
@@ -208,14 +183,7 @@ async fn the_sweeper_removes_media_past_its_retention(mut env: Vec<(&'static str
     let bytes = b"\x89PNG\r\n\x1a\nshort-lived".to_vec();
     let sent = app.sim.send_inbound_media(image(&bytes)).await.unwrap();
     let msg_id = sent["id"].as_str().unwrap().to_owned();
-    eventually("the image is reported", LINK_TIMEOUT, || async {
-        let events = app.events(&id).await;
-        events
-            .into_iter()
-            .any(|e| e.event == "message" && e.data["id"] == msg_id.as_str())
-            .then_some(())
-    })
-    .await;
+    reported(&app, &id, &msg_id).await;
     let url = format!("/wa/messages/{msg_id}/media");
     let r = get(&app, &url, None).await;
     assert_eq!(r.status(), StatusCode::OK);

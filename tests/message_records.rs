@@ -25,20 +25,11 @@ fn sha(bytes: &[u8]) -> String {
 
 fn inbound_image(bytes: &[u8], caption: Option<&str>) -> InboundMedia {
     InboundMedia {
-        to: ALICE.into(),
-        from: BOB.into(),
-        kind: "image".into(),
-        mimetype: "image/png".into(),
-        data: STANDARD.encode(bytes),
-        filename: None,
         caption: caption.map(str::to_owned),
-        group: None,
         push_name: Some("Bob".into()),
-        duration: None,
         width: Some(640),
         height: Some(480),
-        view_once: false,
-        stage: None,
+        ..InboundMedia::new(ALICE, BOB, "image", "image/png", bytes)
     }
 }
 

@@ -198,20 +198,9 @@ async fn stickers_convert_in_the_page_and_need_the_upload_qpl() {
 
 fn inbound(kind: &str, mimetype: &str, bytes: &[u8]) -> InboundMedia {
     InboundMedia {
-        to: ME.into(),
-        from: FRIEND.into(),
-        kind: kind.into(),
-        mimetype: mimetype.into(),
-        data: STANDARD.encode(bytes),
         filename: Some("report.pdf".into()),
         caption: Some("see this".into()),
-        group: None,
-        push_name: None,
-        duration: None,
-        width: None,
-        height: None,
-        view_once: false,
-        stage: None,
+        ..InboundMedia::new(ME, FRIEND, kind, mimetype, bytes)
     }
 }
 

@@ -56,3 +56,27 @@ pub struct InboundMedia {
     #[serde(default)]
     pub stage: Option<String>,
 }
+
+impl InboundMedia {
+    /// `bytes` of `kind` with `mimetype`, from `from` (a number) to the account `to`; nothing else
+    /// set (add a caption, a filename, … with struct update syntax).
+    pub fn new(to: &str, from: &str, kind: &str, mimetype: &str, bytes: &[u8]) -> Self {
+        use base64::Engine;
+        InboundMedia {
+            to: to.to_string(),
+            from: from.to_string(),
+            kind: kind.to_string(),
+            mimetype: mimetype.to_string(),
+            data: base64::engine::general_purpose::STANDARD.encode(bytes),
+            filename: None,
+            caption: None,
+            group: None,
+            push_name: None,
+            duration: None,
+            width: None,
+            height: None,
+            view_once: false,
+            stage: None,
+        }
+    }
+}
